@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs the pinned toolchain into .tools/ (git-ignored). Idempotent: a second run only
+# verifies stamps and returns within seconds.
+#
+# Each Python tool gets its own virtualenv (pipx style) because SAM CLI, checkov and the
+# emulator each pin many libraries and would fight in a shared one.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+BIN="$TOOLS/bin"
+mkdir -p "$BIN"
+
+# --- pinned versions (change here only) -------------------------------------------------
+SAM_CLI_VERSION="1.170.0"
+AWSCLI_VERSION="1.46.2"
+CFN_LINT_VERSION="1.58.0"
+CHECKOV_VERSION="3.3.30"
+MINISTACK_VERSION="1.5.33"
+SAM_TRANSLATOR_VERSION="1.115.0"
+
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+# --- Java 25 -----------------------------------------------------------------------------
+find_java25() {
+  local candidate
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25*; do
+    [[ -n "$candidate" && -x "$candidate/bin/java" ]] || continue
+    if "$candidate/bin/java" -version 2>&1 | grep -qE 'version "25'; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+if ! JAVA25="$(find_java25)"; then
+  log "ERROR: no Java 25 found (looked at \$JAVA_HOME and /usr/lib/jvm/temurin-25*)."
+  log "Install a JDK 25, e.g. 'apt-get install temurin-25-jdk' (Adoptium repo) or from https://adoptium.net,"
+  log "then export JAVA_HOME=/path/to/jdk-25 and run this again."
+  exit 1
+fi
+echo "$JAVA25" > "$TOOLS/java-home"
+
+# --- Python tools, one venv each -----------------------------------------------------------
+PYTHON="${PYTHON:-python3}"
+install_tool() { # name spec... ; stamp = the pinned spec, so a pin change reinstalls
+  local name="$1"; shift
+  local venv="$TOOLS/venvs/$name" stamp="$TOOLS/venvs/$name.stamp" want="$*"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]]; then
+    return 0
+  fi
+  log "installing $name ($want)"
+  rm -rf "$venv"
+  "$PYTHON" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+  echo "$want" > "$stamp"
+}
+link() { # venv executable -> .tools/bin
+  ln -sf "$TOOLS/venvs/$1/bin/$2" "$BIN/$2"
+}
+
+install_tool sam "aws-sam-cli==$SAM_CLI_VERSION" &
+install_tool awscli "awscli==$AWSCLI_VERSION" &
+install_tool cfnlint "cfn-lint==$CFN_LINT_VERSION" &
+install_tool checkov "checkov==$CHECKOV_VERSION" &
+install_tool ministack "ministack[full]==$MINISTACK_VERSION" "aws-sam-translator==$SAM_TRANSLATOR_VERSION" &
+fail=0
+for job in $(jobs -p); do wait "$job" || fail=1; done
+if (( fail )); then log "ERROR: a tool failed to install (see above)"; exit 1; fi
+
+link sam sam
+link awscli aws
+link cfnlint cfn-lint
+link checkov checkov
+link ministack ministack
+
+# Maven wrapper: warm its distribution so later offline-ish runs are fast.
+if [[ ! -f "$TOOLS/mvnw.stamp" ]]; then
+  log "fetching Maven via the wrapper"
+  JAVA_HOME="$JAVA25" "$ROOT/mvnw" -q -v >/dev/null
+  touch "$TOOLS/mvnw.stamp"
+fi
+
+log "ok: java=$JAVA25 tools in $BIN"
