@@ -20,9 +20,10 @@ import java.util.regex.Pattern;
  * request with the same key gets 422, a concurrent one 409.
  *
  * <p>Which answers are stored: success (2xx) and processor outcomes (402, 502) — money may have moved, so a
- * retry must see the same answer. Answers where nothing happened (validation 4xx, 404, 409 state conflicts,
- * 503) release the key so the client can retry with it. If the work dies unexpectedly the claim is kept: after
- * {@link #LOCK} a retry with the same request takes it over and resumes on the same payment or refund id.
+ * retry must see the same answer. Client errors where nothing happened (400, 404, 409 state conflicts, 413, 422)
+ * release the key so the client can retry with it. A 5xx other than 502 (a dependency failed midway) keeps the
+ * claim: after {@link #LOCK} a retry with the same request takes it over and resumes on the same payment or
+ * refund id, so a half-done payment is finished rather than duplicated.
  */
 public final class IdempotentRequests {
     /** Longer than the function timeout, so a live first request is never taken over. */
@@ -63,7 +64,7 @@ public final class IdempotentRequests {
                 StoredResponse response = work.apply(acquired.resourceId());
                 if (isStored(response.statusCode())) {
                     store.complete(merchantId, key, response);
-                } else {
+                } else if (response.statusCode() < 500) {
                     store.release(merchantId, key);
                 }
                 yield new Outcome(response, false);
