@@ -22,7 +22,7 @@ import java.util.concurrent.CountDownLatch;
  *              [--port us-east-1=3000] [--port us-east-2=3001] [--processor-port 8089]
  * </pre>
  * Each env file is the deployed function's {@code Environment.Variables} (JSON) for that region. The stub
- * processor's API key comes from the environment variable {@code PROCESSOR_API_KEY}, never from arguments.
+ * processor's API keys (one per region) come from the environment variable {@code PROCESSOR_API_KEYS}, never from arguments.
  */
 public final class LocalRuntime {
     private LocalRuntime() {
@@ -41,11 +41,12 @@ public final class LocalRuntime {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        String apiKey = System.getenv("PROCESSOR_API_KEY");
-        if (apiKey == null || apiKey.isBlank()) {
-            throw new IllegalStateException("PROCESSOR_API_KEY must be set (scripts/local.sh reads it from SSM)");
+        String apiKeys = System.getenv("PROCESSOR_API_KEYS");
+        if (apiKeys == null || apiKeys.isBlank()) {
+            throw new IllegalStateException("PROCESSOR_API_KEYS must be set (scripts/local.sh reads them from SSM)");
         }
-        StubProcessor processor = new StubProcessor("127.0.0.1", processorPort, apiKey);
+        StubProcessor processor = new StubProcessor("127.0.0.1", processorPort,
+                java.util.Set.of(apiKeys.split(",")));
         Map<String, PaymentHandler> proxyHandlers = new ConcurrentHashMap<>();
         Map<String, LocalApiServer> servers = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : envFiles.entrySet()) {
@@ -55,8 +56,20 @@ public final class LocalRuntime {
             proxyHandlers.put(e.getKey(), server.handler());
             servers.put(e.getKey(), server);
         }
+        LocalReplicator replicator = null;
+        if (envFiles.size() == 2) {
+            String table = functionEnv("us-east-1", envFiles.values().iterator().next()).get(FunctionWiring.TABLE_NAME);
+            var regions = envFiles.keySet().toArray(new String[0]);
+            replicator = new LocalReplicator(regions[0], regions[1], table);
+            System.out.println("global table " + table + ": replicated locally between " + regions[0] + " and "
+                    + regions[1] + " (the emulator does not model replicas)");
+        }
+        LocalReplicator replication = replicator;
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (replication != null) {
+                replication.close();
+            }
             servers.values().forEach(LocalApiServer::close);
             processor.close();
             stop.countDown();

@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class StubProcessor implements AutoCloseable {
     private final HttpServer server;
     private final ObjectMapper json = new ObjectMapper();
-    private final String apiKey;
+    private final java.util.Set<String> apiKeys;
     private final Map<String, ObjectNode> operations = new ConcurrentHashMap<>();
     private final Map<String, String> authorizationStatus = new ConcurrentHashMap<>();
     private final AtomicInteger authorizations = new AtomicInteger();
@@ -45,8 +45,9 @@ public final class StubProcessor implements AutoCloseable {
     private final AtomicReference<String> nextFollowUp = new AtomicReference<>();
     private volatile long slowMillis = 10_000;
 
-    public StubProcessor(String host, int port, String apiKey) throws IOException {
-        this.apiKey = apiKey;
+    /** @param apiKeys accepted keys (each region seeds its own SecureString) */
+    public StubProcessor(String host, int port, java.util.Set<String> apiKeys) throws IOException {
+        this.apiKeys = java.util.Set.copyOf(apiKeys);
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::dispatch);
@@ -106,7 +107,7 @@ public final class StubProcessor implements AutoCloseable {
                 send(exchange, 204, null);
                 return;
             }
-            if (!apiKey.equals(exchange.getRequestHeaders().getFirst("X-Api-Key"))) {
+            if (!apiKeys.contains(String.valueOf(exchange.getRequestHeaders().getFirst("X-Api-Key")))) {
                 send(exchange, 401, json.createObjectNode().put("status", "failed").put("reason", "bad_api_key"));
                 return;
             }

@@ -1,0 +1,101 @@
+package com.acme.payments.local;
+
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Stands in for DynamoDB global-table replication, which the emulator does not model: every half second it copies
+ * items between the two regions' tables, newest {@code version} wins (last writer wins, as in global tables).
+ * Like the real thing it is asynchronous, so a read in the other region right after a write may miss it.
+ * Local loop only.
+ */
+final class LocalReplicator implements AutoCloseable {
+    private final DynamoDbClient a;
+    private final DynamoDbClient b;
+    private final String table;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "local-replicator");
+        t.setDaemon(true);
+        return t;
+    });
+
+    LocalReplicator(String regionA, String regionB, String table) {
+        this.a = client(regionA);
+        this.b = client(regionB);
+        this.table = table;
+        timer.scheduleWithFixedDelay(this::syncOnce, 500, 500, TimeUnit.MILLISECONDS);
+    }
+
+    private static DynamoDbClient client(String region) {
+        return DynamoDbClient.builder().region(Region.of(region)).httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    void syncOnce() {
+        try {
+            Map<String, Map<String, AttributeValue>> left = scan(a);
+            Map<String, Map<String, AttributeValue>> right = scan(b);
+            copyNewer(left, right, b);
+            copyNewer(right, left, a);
+        } catch (RuntimeException e) {
+            // The emulator may be restarting; the next round catches up.
+        }
+    }
+
+    private void copyNewer(Map<String, Map<String, AttributeValue>> from, Map<String, Map<String, AttributeValue>> to,
+                           DynamoDbClient target) {
+        for (Map.Entry<String, Map<String, AttributeValue>> e : from.entrySet()) {
+            if (shouldCopy(e.getValue(), to.get(e.getKey()))) {
+                target.putItem(r -> r.tableName(table).item(e.getValue()));
+            }
+        }
+    }
+
+    /** Payments: the higher version wins. Idempotency records: absent, or completed over in-progress. */
+    static boolean shouldCopy(Map<String, AttributeValue> source, Map<String, AttributeValue> target) {
+        if (target == null) {
+            return true;
+        }
+        if (source.containsKey("version") || target.containsKey("version")) {
+            return version(source) > version(target);
+        }
+        return source.containsKey("statusCode") && !target.containsKey("statusCode");
+    }
+
+    private static long version(Map<String, AttributeValue> item) {
+        AttributeValue v = item.get("version");
+        return v == null || v.n() == null ? -1 : Long.parseLong(v.n());
+    }
+
+    private Map<String, Map<String, AttributeValue>> scan(DynamoDbClient client) {
+        Map<String, Map<String, AttributeValue>> items = new HashMap<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            ScanRequest.Builder req = ScanRequest.builder().tableName(table).consistentRead(true);
+            if (start != null) {
+                req.exclusiveStartKey(start);
+            }
+            var page = client.scan(req.build());
+            for (Map<String, AttributeValue> item : page.items()) {
+                items.put(item.get("pk").s() + "|" + item.get("sk").s(), item);
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return items;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        List.of(a, b).forEach(DynamoDbClient::close);
+    }
+}

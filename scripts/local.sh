@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# `make local`: the whole system on one machine, without Docker.
+#   1. starts the pinned emulator on loopback (LAMBDA_STRICT=1, Lambda proxy wired to the local runtime)
+#   2+3. builds once and deploys both regions with scripts/deploy.sh (peering and handoff included)
+#   4. starts the stub processor and points /payments/<env>/processor/endpoint at it
+#   5. serves the payment API on 127.0.0.1:$PORT (us-east-1) and :$SECONDARY_PORT (us-east-2)
+# Ctrl-C stops everything it started.
+#
+# Settings (environment): ENV=dev PORT=3000 SECONDARY_PORT=3001 PROCESSOR_PORT=8089 EMULATOR_PORT=4566
+# LOCAL_EXIT_WHEN_READY=1 returns once ready, leaving the processes running (used by tests; stop them with
+# `scripts/local.sh stop`).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+ENV_NAME="${ENV:-dev}"
+PORT="${PORT:-3000}"
+SECONDARY_PORT="${SECONDARY_PORT:-3001}"
+PROCESSOR_PORT="${PROCESSOR_PORT:-8089}"
+EMULATOR_PORT="${EMULATOR_PORT:-4566}"
+STATE="$ROOT/.local/loop-$PORT"
+FUNCTION="payments-$ENV_NAME-api"
+PRIMARY=us-east-1
+SECONDARY=us-east-2
+
+# The local loop owns its emulator: never inherit an endpoint pointing elsewhere.
+export AWS_ENDPOINT_URL="http://127.0.0.1:$EMULATOR_PORT"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=$PRIMARY
+export PATH="$ROOT/.tools/bin:$PATH"
+export EMULATOR_PORT
+
+say() { printf '\033[1m[local]\033[0m %s\n' "$*"; }
+
+stop_all() {
+  if [[ -f "$STATE/runtime.pid" ]]; then
+    local pid; pid="$(cat "$STATE/runtime.pid")"
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$STATE/runtime.pid"
+  fi
+  "$ROOT/scripts/emulator.sh" stop >/dev/null 2>&1 || true
+}
+
+if [[ "${1:-}" == "stop" ]]; then
+  stop_all
+  say "stopped"
+  exit 0
+fi
+
+mkdir -p "$STATE"
+"$ROOT/scripts/bootstrap.sh"
+JAVA_HOME="$(cat "$ROOT/.tools/java-home")"
+export JAVA_HOME
+
+# A previous run (or an emulator without the proxy wiring) is replaced: the proxy variable is read at start.
+stop_all
+if [[ "${LOCAL_EXIT_WHEN_READY:-0}" != "1" ]]; then
+  trap 'echo; say "stopping"; stop_all; exit 0' INT TERM
+  trap 'stop_all' EXIT
+fi
+
+say "1/5 emulator on 127.0.0.1:$EMULATOR_PORT (Lambda $FUNCTION proxied to the local runtime)"
+env "MINISTACK_LAMBDA_PROXY_${FUNCTION}=http://127.0.0.1:$PORT/_lambda" "$ROOT/scripts/emulator.sh" start
+
+say "2-3/5 build once and deploy both regions (scripts/deploy.sh --env $ENV_NAME)"
+"$ROOT/scripts/deploy.sh" --env "$ENV_NAME"
+
+# MiniStack ignores GlobalTable replicas: only the primary region gets the table. Create the us-east-2
+# replica ourselves, with the primary's key schema, so the secondary region can serve requests.
+if ! aws dynamodb describe-table --region $SECONDARY --table-name "payments-$ENV_NAME" >/dev/null 2>&1; then
+  say "emulator has no global-table replica in $SECONDARY: creating payments-$ENV_NAME there (local only)"
+  aws dynamodb describe-table --region $PRIMARY --table-name "payments-$ENV_NAME" --output json > "$STATE/table.json"
+  python3 - "$STATE/table.json" > "$STATE/create-table.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["Table"]
+out = {"TableName": t["TableName"], "AttributeDefinitions": t["AttributeDefinitions"],
+       "KeySchema": t["KeySchema"], "BillingMode": "PAY_PER_REQUEST"}
+if t.get("GlobalSecondaryIndexes"):
+    out["GlobalSecondaryIndexes"] = [{"IndexName": g["IndexName"], "KeySchema": g["KeySchema"],
+                                      "Projection": g["Projection"]} for g in t["GlobalSecondaryIndexes"]]
+print(json.dumps(out))
+PY
+  aws dynamodb create-table --region $SECONDARY --cli-input-json "file://$STATE/create-table.json" >/dev/null
+  aws dynamodb update-time-to-live --region $SECONDARY --table-name "payments-$ENV_NAME" \
+    --time-to-live-specification "Enabled=true,AttributeName=expiresAt" >/dev/null || true
+fi
+
+say "4/5 stub processor on 127.0.0.1:$PROCESSOR_PORT; pointing /payments/$ENV_NAME/processor/endpoint at it"
+keys=()
+for region in $PRIMARY $SECONDARY; do
+  aws ssm put-parameter --region "$region" --overwrite --type String \
+    --name "/payments/$ENV_NAME/processor/endpoint" --value "http://127.0.0.1:$PROCESSOR_PORT" >/dev/null
+  keys+=("$(aws ssm get-parameter --region "$region" --with-decryption \
+    --name "/payments/$ENV_NAME/processor/api-key" --query Parameter.Value --output text)")
+  aws lambda get-function-configuration --region "$region" --function-name "$FUNCTION" \
+    --query Environment.Variables --output json > "$STATE/function-env-$region.json"
+done
+PROCESSOR_API_KEYS="$(IFS=,; echo "${keys[*]}")"
+export PROCESSOR_API_KEYS
+
+say "5/5 payment API in front of the real handler (payment-function/target/payment-function.jar)"
+CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar"
+if [[ ! -f "$ROOT/local-runtime/target/local-runtime.jar" ]]; then
+  "$ROOT/mvnw" -B -q -DskipTests package -pl local-runtime -am
+fi
+setsid "$JAVA_HOME/bin/java" -XX:+UseSerialGC -cp "$CLASSPATH_JARS" com.acme.payments.local.LocalRuntime \
+  --env-file "$PRIMARY=$STATE/function-env-$PRIMARY.json" --env-file "$SECONDARY=$STATE/function-env-$SECONDARY.json" \
+  --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" \
+  > "$STATE/runtime.log" 2>&1 < /dev/null &
+echo $! > "$STATE/runtime.pid"
+unset PROCESSOR_API_KEYS keys
+for _ in $(seq 1 150); do
+  grep -q "LOCAL READY" "$STATE/runtime.log" 2>/dev/null && break
+  if ! kill -0 "$(cat "$STATE/runtime.pid")" 2>/dev/null; then
+    echo "local runtime exited; log:" >&2; tail -30 "$STATE/runtime.log" >&2; exit 1
+  fi
+  sleep 0.2
+done
+grep -q "LOCAL READY" "$STATE/runtime.log" || { echo "local runtime not ready after 30 s" >&2; exit 1; }
+
+KEY="demo-$(date +%s)"
+cat <<EOF
+
+Ready.
+  us-east-1 (primary):   http://127.0.0.1:$PORT
+  us-east-2 (secondary): http://127.0.0.1:$SECONDARY_PORT
+  stub processor:        http://127.0.0.1:$PROCESSOR_PORT   (tok_decline… declines, tok_error… 5xx, tok_timeout… times out)
+  emulator:              $AWS_ENDPOINT_URL
+  logs:                  $STATE/runtime.log
+
+Development identity (local only): header 'X-Dev-Merchant: <id>' or an unsigned JWT 'Authorization: Bearer <jwt>'
+with a merchant_id claim. The deployed function has no such mode; API Gateway's JWT authorizer verifies tokens.
+
+  # create (authorize)
+  curl -si -X POST http://127.0.0.1:$PORT/payments -H 'Content-Type: application/json' \\
+       -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY' \\
+       -d '{"amount":2500,"currency":"USD","paymentMethod":"tok_visa_4242","description":"Order 1001"}'
+  # get (use the id from the Location header)
+  curl -s http://127.0.0.1:$PORT/payments/<id> -H 'X-Dev-Merchant: merchant_demo'
+  # capture, then refund part of it
+  curl -s -X POST http://127.0.0.1:$PORT/payments/<id>/capture -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY-cap'
+  curl -s -X POST http://127.0.0.1:$PORT/payments/<id>/refunds -H 'Content-Type: application/json' \\
+       -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY-ref' -d '{"amount":1000}'
+  # the same payment from the secondary region
+  curl -s http://127.0.0.1:$SECONDARY_PORT/payments/<id> -H 'X-Dev-Merchant: merchant_demo'
+  # the deployed function through the emulator's Lambda API (runs the real Java handler)
+  aws --endpoint-url $AWS_ENDPOINT_URL --region us-east-1 lambda invoke --function-name $FUNCTION \\
+       --payload fileb://events/health.json /dev/stdout
+
+Ctrl-C stops everything.
+EOF
+
+if [[ "${LOCAL_EXIT_WHEN_READY:-0}" == "1" ]]; then
+  exit 0
+fi
+wait "$(cat "$STATE/runtime.pid")"
