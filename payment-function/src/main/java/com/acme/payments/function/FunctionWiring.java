@@ -37,6 +37,8 @@ public final class FunctionWiring {
     public static final String REGION_ROLE = "PAYMENTS_REGION_ROLE";
     public static final String MERCHANT_CLAIM = "PAYMENTS_MERCHANT_CLAIM";
     public static final String CONFIG_TTL = "PAYMENTS_CONFIG_TTL_SECONDS";
+    /** How long an unfinished request holds its Idempotency-Key before a retry may take over (default 60 s). */
+    public static final String IDEMPOTENCY_LOCK = "PAYMENTS_IDEMPOTENCY_LOCK_SECONDS";
 
     final PaymentApi api;
     final CachedConfig config;
@@ -62,12 +64,16 @@ public final class FunctionWiring {
                 .socketTimeout(Duration.ofSeconds(5))
                 .build();
         Region awsRegion = Region.of(region);
-        this.dynamoDb = DynamoDbClient.builder().httpClient(http).region(awsRegion)
-                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(6)))
-                .build();
-        SsmClient ssm = SsmClient.builder().httpClient(http).region(awsRegion)
-                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(6)))
-                .build();
+        var dynamoDbBuilder = DynamoDbClient.builder().httpClient(http).region(awsRegion)
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(6)));
+        var ssmBuilder = SsmClient.builder().httpClient(http).region(awsRegion)
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(6)));
+        // Off AWS only (the emulator, fault-injection proxies): the SDK's own endpoint variables, read from this
+        // map so one JVM can host handlers with different endpoints. Lambda never sets them.
+        endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB").ifPresent(dynamoDbBuilder::endpointOverride);
+        endpoint(env, "AWS_ENDPOINT_URL_SSM").ifPresent(ssmBuilder::endpointOverride);
+        this.dynamoDb = dynamoDbBuilder.build();
+        SsmClient ssm = ssmBuilder.build();
 
         Clock clock = Clock.systemUTC();
         this.json = new JsonCodec();
@@ -77,8 +83,10 @@ public final class FunctionWiring {
                 : new HttpPaymentProcessor(config, json.mapper());
         PaymentService service = new PaymentService(new DynamoDbPaymentStore(dynamoDb, tableName), processor, config,
                 clock, region);
+        Duration lock = Duration.ofSeconds(Long.parseLong(env.getOrDefault(IDEMPOTENCY_LOCK,
+                Long.toString(IdempotentRequests.LOCK.toSeconds()))));
         IdempotentRequests idempotency = new IdempotentRequests(new DynamoDbIdempotencyStore(dynamoDb, tableName),
-                clock);
+                clock, lock);
         this.api = new PaymentApi(service, idempotency, ids, json, merchantClaim, this::health);
     }
 
@@ -121,6 +129,12 @@ public final class FunctionWiring {
     static String version() {
         String v = FunctionWiring.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
+    }
+
+    private static java.util.Optional<java.net.URI> endpoint(Map<String, String> env, String serviceVariable) {
+        String value = env.getOrDefault(serviceVariable, env.get("AWS_ENDPOINT_URL"));
+        return value == null || value.isBlank() ? java.util.Optional.empty()
+                : java.util.Optional.of(java.net.URI.create(value));
     }
 
     private static String required(Map<String, String> env, String name) {

@@ -14,6 +14,9 @@ import java.util.Objects;
  * amount) before the processor is called, and the outcome method records its answer. A crash or timeout between
  * the two leaves a visible pending operation, never an unrecorded charge.
  *
+ * <p>{@code pendingOperationId} names the processor call in flight (it is that call's idempotency key), so a
+ * lost answer can be looked up, and a new attempt after a refusal gets a new key instead of the refusal replayed.
+ *
  * <p>Amounts are integers in the currency's minor unit.
  */
 public record Payment(
@@ -31,6 +34,7 @@ public record Payment(
         List<Refund> refunds,
         Operation pendingOperation,
         long pendingAmount,
+        String pendingOperationId,
         String processorReference,
         String declineReason,
         String failureReason,
@@ -54,7 +58,7 @@ public record Payment(
                                      String maskedPaymentMethod, String description, Map<String, String> metadata,
                                      boolean capture, Instant now, String region) {
         return new Payment(id, merchantId, amount, currency, maskedPaymentMethod, description, metadata, capture,
-                PaymentStatus.PENDING, 0, 0, List.of(), Operation.AUTHORIZE, amount, null, null, null,
+                PaymentStatus.PENDING, 0, 0, List.of(), Operation.AUTHORIZE, amount, id + ":authorize", null, null, null,
                 List.of(new Transition(null, PaymentStatus.PENDING, now, "created")), now, now, 0, region);
     }
 
@@ -74,63 +78,63 @@ public record Payment(
     public Payment authorized(String reference, Instant now) {
         requirePending(Operation.AUTHORIZE);
         PaymentStatus to = captureRequested ? PaymentStatus.CAPTURED : PaymentStatus.AUTHORIZED;
-        return next(to, amount, captureRequested ? amount : 0, refunds, null, 0, reference, null, null, now,
+        return next(to, amount, captureRequested ? amount : 0, refunds, null, 0, null, reference, null, null, now,
                 captureRequested ? "authorized and captured" : "authorized");
     }
 
     public Payment declined(String reason, Instant now) {
         requirePending(Operation.AUTHORIZE);
-        return next(PaymentStatus.DECLINED, 0, 0, refunds, null, 0, processorReference, reason, null, now,
+        return next(PaymentStatus.DECLINED, 0, 0, refunds, null, 0, null, processorReference, reason, null, now,
                 "declined: " + reason);
     }
 
     public Payment failed(String reason, Instant now) {
         requirePending(Operation.AUTHORIZE);
-        return next(PaymentStatus.FAILED, 0, 0, refunds, null, 0, processorReference, null, reason, now,
+        return next(PaymentStatus.FAILED, 0, 0, refunds, null, 0, null, processorReference, null, reason, now,
                 "failed: " + reason);
     }
 
     // ---- capture ---------------------------------------------------------------------------------------
 
-    public Payment beginCapture(long captureAmount, Instant now) {
+    public Payment beginCapture(long captureAmount, String operationId, Instant now) {
         requireIdle(PaymentStatus.AUTHORIZED, "capture");
         if (captureAmount <= 0 || captureAmount > authorizedAmount) {
             throw new ValidationException("amount", "must be between 1 and the authorized amount " + authorizedAmount);
         }
         return next(status, authorizedAmount, capturedAmount, refunds, Operation.CAPTURE, captureAmount,
-                processorReference, declineReason, failureReason, now, null);
+                operationId, processorReference, declineReason, failureReason, now, null);
     }
 
     public Payment captured(Instant now) {
         requirePending(Operation.CAPTURE);
         String reason = pendingAmount < authorizedAmount ? "partially captured" : "captured";
-        return next(PaymentStatus.CAPTURED, authorizedAmount, pendingAmount, refunds, null, 0, processorReference,
+        return next(PaymentStatus.CAPTURED, authorizedAmount, pendingAmount, refunds, null, 0, null, processorReference,
                 declineReason, failureReason, now, reason);
     }
 
     public Payment captureFailed(String reason, Instant now) {
         requirePending(Operation.CAPTURE);
-        return next(status, authorizedAmount, capturedAmount, refunds, null, 0, processorReference, declineReason,
+        return next(status, authorizedAmount, capturedAmount, refunds, null, 0, null, processorReference, declineReason,
                 reason, now, "capture failed: " + reason);
     }
 
     // ---- cancel (void) ---------------------------------------------------------------------------------
 
-    public Payment beginCancel(Instant now) {
+    public Payment beginCancel(String operationId, Instant now) {
         requireIdle(PaymentStatus.AUTHORIZED, "cancel");
-        return next(status, authorizedAmount, capturedAmount, refunds, Operation.CANCEL, 0, processorReference,
+        return next(status, authorizedAmount, capturedAmount, refunds, Operation.CANCEL, 0, operationId, processorReference,
                 declineReason, failureReason, now, null);
     }
 
     public Payment canceled(Instant now) {
         requirePending(Operation.CANCEL);
-        return next(PaymentStatus.CANCELED, authorizedAmount, 0, refunds, null, 0, processorReference,
+        return next(PaymentStatus.CANCELED, authorizedAmount, 0, refunds, null, 0, null, processorReference,
                 declineReason, failureReason, now, "canceled");
     }
 
     public Payment cancelFailed(String reason, Instant now) {
         requirePending(Operation.CANCEL);
-        return next(status, authorizedAmount, capturedAmount, refunds, null, 0, processorReference, declineReason,
+        return next(status, authorizedAmount, capturedAmount, refunds, null, 0, null, processorReference, declineReason,
                 reason, now, "cancel failed: " + reason);
     }
 
@@ -150,7 +154,7 @@ public record Payment(
         List<Refund> updated = new ArrayList<>(refunds);
         updated.add(new Refund(refundId, refundAmount, RefundStatus.PENDING, now, null, null));
         return next(status, authorizedAmount, capturedAmount, updated, pendingOperation, pendingAmount,
-                processorReference, declineReason, failureReason, now, null);
+                pendingOperationId, processorReference, declineReason, failureReason, now, null);
     }
 
     public Payment refundSucceeded(String refundId, String reference, Instant now) {
@@ -159,13 +163,13 @@ public record Payment(
                 .mapToLong(Refund::amount).sum();
         PaymentStatus to = refunded >= capturedAmount ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED;
         return next(to, authorizedAmount, capturedAmount, updated, pendingOperation, pendingAmount,
-                processorReference, declineReason, failureReason, now, "refund " + refundId + " succeeded");
+                pendingOperationId, processorReference, declineReason, failureReason, now, "refund " + refundId + " succeeded");
     }
 
     public Payment refundFailed(String refundId, String reason, Instant now) {
         List<Refund> updated = replaceRefund(refundId, RefundStatus.FAILED, null, reason);
         return next(status, authorizedAmount, capturedAmount, updated, pendingOperation, pendingAmount,
-                processorReference, declineReason, failureReason, now, "refund " + refundId + " failed: " + reason);
+                pendingOperationId, processorReference, declineReason, failureReason, now, "refund " + refundId + " failed: " + reason);
     }
 
     public Refund refund(String refundId) {
@@ -205,15 +209,16 @@ public record Payment(
 
     /** Builds the successor state; a non-null {@code reason} appends a history entry. */
     private Payment next(PaymentStatus to, long authorized, long captured, List<Refund> newRefunds,
-                         Operation pending, long pendingAmt, String reference, String decline, String failure,
-                         Instant now, String reason) {
+                         Operation pending, long pendingAmt, String pendingId, String reference, String decline,
+                         String failure, Instant now, String reason) {
         List<Transition> newHistory = history;
         if (reason != null) {
             newHistory = new ArrayList<>(history);
             newHistory.add(new Transition(status, to, now, reason));
         }
         return new Payment(id, merchantId, amount, currency, paymentMethod, description, metadata, captureRequested,
-                to, authorized, captured, newRefunds, pending, pendingAmt, reference, decline, failure, newHistory,
+                to, authorized, captured, newRefunds, pending, pendingAmt, pendingId, reference, decline, failure,
+                newHistory,
                 createdAt, now, version + 1, region);
     }
 }

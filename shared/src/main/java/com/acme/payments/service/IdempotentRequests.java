@@ -34,10 +34,17 @@ public final class IdempotentRequests {
 
     private final IdempotencyStore store;
     private final Clock clock;
+    private final Duration lock;
 
     public IdempotentRequests(IdempotencyStore store, Clock clock) {
+        this(store, clock, LOCK);
+    }
+
+    /** @param lock how long a claim blocks others; must exceed the function timeout in production */
+    public IdempotentRequests(IdempotencyStore store, Clock clock, Duration lock) {
         this.store = store;
         this.clock = clock;
+        this.lock = lock;
     }
 
     /** The answer and whether it is a replay of a stored one. */
@@ -52,7 +59,7 @@ public final class IdempotentRequests {
                            Function<String, StoredResponse> work) {
         validateKey(key);
         Instant now = clock.instant();
-        Claim claim = store.claim(merchantId, key, fingerprint, newResourceId.get(), now, now.plus(LOCK),
+        Claim claim = store.claim(merchantId, key, fingerprint, newResourceId.get(), now, now.plus(lock),
                 now.plus(RETENTION));
         return switch (claim) {
             case Claim.Replay replay -> new Outcome(replay.response(), true);

@@ -99,9 +99,10 @@ public final class PaymentService {
      */
     public Payment capture(String merchantId, String paymentId, Long amount) {
         Payment started = mutate(paymentId, merchantId,
-                p -> p.beginCapture(amount == null ? p.authorizedAmount() : amount, clock.instant()));
+                p -> p.beginCapture(amount == null ? p.authorizedAmount() : amount, attemptKey(p, "capture"),
+                        clock.instant()));
         Result result = processor.capture(started.processorReference(), started.pendingAmount(), started.currency(),
-                captureKey(paymentId));
+                started.pendingOperationId());
         return recordSimple(paymentId, Operation.CAPTURE, result);
     }
 
@@ -111,8 +112,8 @@ public final class PaymentService {
      * @throws ProcessorRejectedException when the processor refused; the payment stays AUTHORIZED
      */
     public Payment cancel(String merchantId, String paymentId) {
-        Payment started = mutate(paymentId, merchantId, p -> p.beginCancel(clock.instant()));
-        Result result = processor.voidAuthorization(started.processorReference(), cancelKey(paymentId));
+        Payment started = mutate(paymentId, merchantId, p -> p.beginCancel(attemptKey(p, "cancel"), clock.instant()));
+        Result result = processor.voidAuthorization(started.processorReference(), started.pendingOperationId());
         return recordSimple(paymentId, Operation.CANCEL, result);
     }
 
@@ -204,12 +205,7 @@ public final class PaymentService {
         boolean graceOver = clock.instant().isAfter(payment.updatedAt().plus(RECONCILE_GRACE));
         Payment current = payment;
         if (current.pendingOperation() != null) {
-            String key = switch (current.pendingOperation()) {
-                case AUTHORIZE -> authorizeKey(current.id());
-                case CAPTURE -> captureKey(current.id());
-                case CANCEL -> cancelKey(current.id());
-            };
-            Result result = processor.lookup(key);
+            Result result = processor.lookup(current.pendingOperationId());
             if (result instanceof Result.NotFound) {
                 result = graceOver ? new Result.Failed("never reached the processor") : new Result.Unknown("in flight");
             }
@@ -304,12 +300,12 @@ public final class PaymentService {
         return paymentId + ":authorize";
     }
 
-    static String captureKey(String paymentId) {
-        return paymentId + ":capture";
-    }
-
-    static String cancelKey(String paymentId) {
-        return paymentId + ":cancel";
+    /**
+     * Each capture or cancel attempt gets its own processor key (the payment's version makes it unique), so a new
+     * attempt after a refusal is a new request rather than a replay of the refusal.
+     */
+    static String attemptKey(Payment payment, String operation) {
+        return payment.id() + ":" + operation + ":" + (payment.version() + 1);
     }
 
     static String refundKey(String refundId) {

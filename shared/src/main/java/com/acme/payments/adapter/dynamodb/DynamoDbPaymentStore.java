@@ -123,9 +123,15 @@ public final class DynamoDbPaymentStore implements PaymentStore {
                 TableKeys.SK, AttributeValue.fromS(TableKeys.PAYMENT_SK));
     }
 
+    /**
+     * Client-side failures (connection refused or reset, timeouts) and throttling are transient: 503. A service
+     * error that is not retryable (e.g. a malformed request) is our fault: 500.
+     */
     static DependencyException failure(String what, SdkException e) {
+        boolean transientFailure = e instanceof software.amazon.awssdk.core.exception.SdkClientException
+                || e.retryable() || isThrottle(e);
         return new DependencyException("DynamoDB failed to " + what + ": " + e.getClass().getSimpleName(),
-                e.retryable() || isThrottle(e), e);
+                transientFailure, e);
     }
 
     private static boolean isThrottle(SdkException e) {

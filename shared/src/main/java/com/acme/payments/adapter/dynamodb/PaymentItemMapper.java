@@ -57,6 +57,7 @@ final class PaymentItemMapper {
         if (p.pendingOperation() != null) {
             item.put("pendingOperation", s(p.pendingOperation().name()));
             item.put("pendingAmount", n(p.pendingAmount()));
+            putIfPresent(item, "pendingOperationId", p.pendingOperationId());
         }
         putIfPresent(item, "processorReference", p.processorReference());
         putIfPresent(item, "declineReason", p.declineReason());
@@ -105,7 +106,7 @@ final class PaymentItemMapper {
                 item.containsKey("captureRequested") && item.get("captureRequested").bool(),
                 PaymentStatus.valueOf(str(item, "status")), num(item, "authorizedAmount"),
                 num(item, "capturedAmount"), refunds, pending == null ? null : Operation.valueOf(pending),
-                num(item, "pendingAmount"), str(item, "processorReference"), str(item, "declineReason"),
+                num(item, "pendingAmount"), str(item, "pendingOperationId"), str(item, "processorReference"), str(item, "declineReason"),
                 str(item, "failureReason"), history, Instant.parse(str(item, "createdAt")),
                 Instant.parse(str(item, "updatedAt")), num(item, "version"), str(item, "region"));
     }
