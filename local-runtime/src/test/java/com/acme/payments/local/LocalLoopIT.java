@@ -1,0 +1,163 @@
+package com.acme.payments.local;
+
+import com.acme.payments.testsupport.LocalAws;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * `make local` end to end: scripts/local.sh brings up its own emulator, deploys both regions with the deploy
+ * script, starts the stub processor and serves the API; this test talks plain HTTP to it, invokes the deployed
+ * function through the emulator's Lambda API, then stops everything and checks nothing is left running.
+ * Uses its own ports so it never disturbs the emulator the other ITs share.
+ */
+class LocalLoopIT {
+    private static final int API = 3190;
+    private static final int API_SECONDARY = 3191;
+    private static final int PROCESSOR = 8190;
+    private static final int EMULATOR = 4590;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static Path root;
+
+    @BeforeAll
+    static void up() throws Exception {
+        root = LocalAws.repositoryRoot();
+        Process p = script("local.sh").redirectOutput(root.resolve(".local/local-loop-it.log").toFile()).start();
+        assertThat(p.waitFor(15, TimeUnit.MINUTES)).as("local loop came up in time").isTrue();
+        assertThat(p.exitValue()).as("scripts/local.sh failed; see .local/local-loop-it.log").isZero();
+    }
+
+    /** Ctrl-C's equivalent: everything the loop started must be gone afterwards. */
+    @AfterAll
+    static void downLeavesNothingRunning() throws Exception {
+        Process p = script("local.sh").command(root.resolve("scripts/local.sh").toString(), "stop").start();
+        assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR)) {
+            assertThat(listening(port)).as("port " + port + " still open after stop").isFalse();
+        }
+        assertThat(root.resolve(".local/loop-" + API + "/runtime.pid")).doesNotExist();
+    }
+
+    private static ProcessBuilder script(String name) throws IOException {
+        Files.createDirectories(root.resolve(".local"));
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("scripts/" + name).toString()).directory(root.toFile())
+                .redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("PORT", Integer.toString(API));
+        env.put("SECONDARY_PORT", Integer.toString(API_SECONDARY));
+        env.put("PROCESSOR_PORT", Integer.toString(PROCESSOR));
+        env.put("EMULATOR_PORT", Integer.toString(EMULATOR));
+        env.put("LOCAL_EXIT_WHEN_READY", "1");
+        env.remove("AWS_ENDPOINT_URL");
+        return pb;
+    }
+
+    private static HttpResponse<String> send(String method, int port, String path, String key, String body)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20)).header("X-Dev-Merchant", "merchant_loop");
+        if (key != null) {
+            b.header("Idempotency-Key", key);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void wholePath_primaryThenSecondary_thenCleanShutdown() throws Exception {
+        String key = "loop-" + UUID.randomUUID();
+        String body = "{\"amount\":2500,\"currency\":\"USD\",\"paymentMethod\":\"tok_visa_4242\"}";
+        var created = send("POST", API, "/payments", key, body);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = JSON.readTree(created.body()).get("id").asText();
+        assertThat(created.headers().firstValue("Location")).contains("/payments/" + id);
+
+        var replay = send("POST", API, "/payments", key, body);
+        assertThat(replay.statusCode()).isEqualTo(201);
+        assertThat(replay.body()).isEqualTo(created.body());
+        assertThat(replay.headers().firstValue("Idempotent-Replayed")).contains("true");
+
+        var capture = send("POST", API, "/payments/" + id + "/capture", key + "-c", null);
+        assertThat(capture.statusCode()).as(capture.body()).isEqualTo(200);
+        var refund = send("POST", API, "/payments/" + id + "/refunds", key + "-r", "{\"amount\":1000}");
+        assertThat(refund.statusCode()).as(refund.body()).isEqualTo(201);
+
+        JsonNode got = JSON.readTree(send("GET", API, "/payments/" + id, null, null).body());
+        assertThat(got.get("status").asText()).isEqualTo("PARTIALLY_REFUNDED");
+        assertThat(got.get("capturedAmount").asLong()).isEqualTo(2500);
+        assertThat(got.get("refundedAmount").asLong()).isEqualTo(1000);
+        JsonNode list = JSON.readTree(send("GET", API, "/payments?limit=10", null, null).body());
+        assertThat(list.get("items").findValuesAsText("id")).contains(id);
+
+        // us-east-2: the same payment after (local) replication, then a new payment served by that region.
+        JsonNode fromSecondary = null;
+        for (int i = 0; i < 40 && fromSecondary == null; i++) {
+            var r = send("GET", API_SECONDARY, "/payments/" + id, null, null);
+            if (r.statusCode() == 200 && JSON.readTree(r.body()).get("status").asText().equals("PARTIALLY_REFUNDED")) {
+                fromSecondary = JSON.readTree(r.body());
+            } else {
+                Thread.sleep(250);
+            }
+        }
+        assertThat(fromSecondary).as("replicated to us-east-2").isNotNull();
+        assertThat(fromSecondary.get("region").asText()).isEqualTo("us-east-1");
+        var secondaryCreate = send("POST", API_SECONDARY, "/payments", "loop2-" + UUID.randomUUID(), body);
+        assertThat(secondaryCreate.statusCode()).as(secondaryCreate.body()).isEqualTo(201);
+        assertThat(JSON.readTree(secondaryCreate.body()).get("region").asText()).isEqualTo("us-east-2");
+    }
+
+    @Test
+    void awsLambdaInvoke_runsTheRealJavaHandler() throws Exception {
+        Path out = Files.createTempFile("invoke", ".json");
+        ProcessBuilder pb = new ProcessBuilder(root.resolve(".tools/bin/aws").toString(), "--region", "us-east-1",
+                "lambda", "invoke", "--function-name", "payments-dev-api", "--payload",
+                "fileb://" + root.resolve("events/health.json"), out.toString()).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("AWS_ENDPOINT_URL", "http://127.0.0.1:" + EMULATOR);
+        env.put("AWS_ACCESS_KEY_ID", "test");
+        env.put("AWS_SECRET_ACCESS_KEY", "test");
+        Process p = pb.start();
+        String cliOutput = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(cliOutput).isZero();
+        JsonNode response = JSON.readTree(Files.readString(out));
+        assertThat(response.toString()).doesNotContain("Mock response");
+        assertThat(response.get("statusCode").asInt()).isEqualTo(200);
+        JsonNode health = JSON.readTree(response.get("body").asText());
+        assertThat(health.get("region").asText()).isEqualTo("us-east-1");
+        assertThat(health.get("table").get("reachable").asBoolean()).isTrue();
+    }
+
+    private static boolean listening(int port) {
+        try (Socket ignored = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (ConnectException e) {
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
