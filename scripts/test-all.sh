@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Runs every test the project has (what `make test` and CI run):
+#   1. scripts/bootstrap.sh (pinned toolchain; seconds when already installed)
+#   2. the emulator on EMULATOR_PORT (default 4566), unless AWS_ENDPOINT_URL is already set
+#   3. ./mvnw -B verify  (unit tests, then *IT integration tests against AWS_ENDPOINT_URL)
+#   4. scripts/check-template.sh, if present (template lint and policy checks)
+#   5. scripts/tests/*.sh, if present (deploy end-to-end and other script-level tests)
+#   6. scripts/tests/scan_logs.py: no payment-method token, API key or PAN in any log of the run
+# A failing step does not stop the later ones, so one run reports everything that is broken;
+# the exit status is non-zero if any step failed. The emulator is stopped on every exit path,
+# but only if this script started it (someone else's emulator on the same port is reused and left running).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+export EMULATOR_PORT="${EMULATOR_PORT:-4566}"
+export PATH="$ROOT/.tools/bin:$PATH"
+# Tests must never reach a real account, whatever credentials the caller's shell holds.
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
+unset AWS_SESSION_TOKEN AWS_PROFILE
+
+STEP_NAMES=()
+STEP_RESULTS=()
+STEP_SECONDS=()
+STARTED_EMULATOR=0
+RUN_START=$SECONDS
+
+record() { # name result seconds
+  STEP_NAMES+=("$1"); STEP_RESULTS+=("$2"); STEP_SECONDS+=("$3")
+}
+
+# run_step NAME CMD... : runs CMD, records PASS/FAIL and its duration, returns CMD's status.
+run_step() {
+  local name="$1"; shift
+  local start=$SECONDS rc
+  printf '\n==> %s\n' "$name"
+  "$@"; rc=$?
+  record "$name" "$([[ $rc -eq 0 ]] && echo PASS || echo "FAIL (exit $rc)")" $((SECONDS - start))
+  return "$rc"
+}
+
+summary() {
+  local rc=$? i passed=0 failed=0 skipped=0
+  trap - INT TERM
+  if (( STARTED_EMULATOR )); then
+    run_step "emulator stop (port $EMULATOR_PORT)" scripts/emulator.sh stop || true
+  fi
+  printf '\n==================== test summary ====================\n'
+  for i in "${!STEP_NAMES[@]}"; do
+    printf '%-60s %-14s %5ss\n' "${STEP_NAMES[$i]}" "${STEP_RESULTS[$i]}" "${STEP_SECONDS[$i]}"
+    case "${STEP_RESULTS[$i]}" in
+      PASS) passed=$((passed + 1)) ;;
+      SKIP) skipped=$((skipped + 1)) ;;
+      *) failed=$((failed + 1)) ;;
+    esac
+  done
+  printf '%s\n' '------------------------------------------------------'
+  if (( failed == 0 && rc != 0 )); then
+    failed=1 # interrupted, or a step aborted before it could be recorded
+  fi
+  printf 'make test %s after %ss\n' "$( ((failed)) && echo FAILED || echo passed)" $((SECONDS - RUN_START))
+  # Counts steps, not test cases (Maven prints those above); the plain line CI logs can be read by.
+  printf 'steps: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+  ((failed)) && exit 1
+  exit 0
+}
+trap summary EXIT
+# Ctrl-C or a CI cancel still goes through the EXIT trap, so the emulator is stopped.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- 1. toolchain: nothing else can run without it -----------------------------------------
+run_step "bootstrap (scripts/bootstrap.sh)" scripts/bootstrap.sh || exit 1
+JAVA_HOME="$(cat "$ROOT/.tools/java-home")"
+export JAVA_HOME
+
+# --- 2. endpoint -------------------------------------------------------------------------------
+if [[ -n "${AWS_ENDPOINT_URL:-}" ]]; then
+  record "emulator: using AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL" SKIP 0
+elif scripts/emulator.sh status >/dev/null 2>&1; then
+  # Already running (another terminal or `make emulator-start`): reuse it, do not stop it.
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$EMULATOR_PORT"
+  record "emulator: reusing the one on port $EMULATOR_PORT" SKIP 0
+else
+  # Set before starting, so a start that half-succeeds is still cleaned up by the trap.
+  STARTED_EMULATOR=1
+  run_step "emulator start (port $EMULATOR_PORT)" scripts/emulator.sh start || exit 1
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$EMULATOR_PORT"
+fi
+
+# --- 3. Maven: unit tests and integration tests ---------------------------------------------------
+run_step "maven verify (unit + integration tests)" ./mvnw -B -ntp verify
+
+# --- 4. template checks --------------------------------------------------------------------------
+if [[ -f scripts/check-template.sh ]]; then
+  run_step "template checks (scripts/check-template.sh)" bash scripts/check-template.sh
+else
+  record "template checks (scripts/check-template.sh absent)" SKIP 0
+fi
+
+# --- 5. script-level tests -----------------------------------------------------------------------
+shopt -s nullglob
+test_scripts=(scripts/tests/*.sh)
+shopt -u nullglob
+if (( ${#test_scripts[@]} == 0 )); then
+  record "script tests (no scripts/tests/*.sh)" SKIP 0
+fi
+for script in "${test_scripts[@]}"; do
+  run_step "$script" bash "$script"
+done
+
+# --- 6. secrets in logs: every log the run produced, scanned for tokens, API keys and PANs ------
+run_step "log scan (scripts/tests/scan_logs.py)" python3 scripts/tests/scan_logs.py
