@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Strict JSON in, stable JSON out. Request bodies are read as a tree (bounded depth and sizes, duplicate keys
@@ -31,6 +32,8 @@ import java.util.Set;
  */
 public final class JsonCodec {
     public static final int MAX_BODY_BYTES = 16 * 1024;
+    /** Anything shaped like a payment-method token (see PaymentValidator). */
+    private static final Pattern PAYMENT_TOKEN = Pattern.compile("(tok|pm)_[A-Za-z0-9_]{4,}");
     private static final Set<String> CREATE_FIELDS = Set.of("amount", "currency", "paymentMethod", "description",
             "metadata", "capture");
 
@@ -82,7 +85,7 @@ public final class JsonCodec {
         if (node.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                String field = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                String field = path.isEmpty() ? shown(e.getKey()) : path + "." + shown(e.getKey());
                 if (PanDetector.containsPan(e.getKey())) {
                     throw panError(path.isEmpty() ? "body" : path);
                 }
@@ -171,15 +174,18 @@ public final class JsonCodec {
     private static void unknownFields(ObjectNode body, Set<String> allowed, List<FieldError> errors) {
         body.fieldNames().forEachRemaining(name -> {
             if (!allowed.contains(name)) {
-                String shown = name.length() > 40 || PanDetector.containsPan(name) ? "(a field)" : safe(name);
-                errors.add(new FieldError(shown, "is not a known field"));
+                errors.add(new FieldError(shown(name), "is not a known field"));
             }
         });
     }
 
-    /** Field names are echoed only when they are plain printable ASCII. */
-    private static String safe(String name) {
-        return name.chars().allMatch(c -> c >= 0x20 && c < 0x7f) ? name : "(a field)";
+    /**
+     * A client-chosen key as it may appear in an error: echoed only when it is short, plain printable ASCII and
+     * nothing like a card number or a payment-method token, so an error can never reflect secrets or bulk input.
+     */
+    private static String shown(String name) {
+        boolean plain = name.length() <= 40 && name.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+        return plain && !PanDetector.containsPan(name) && !PAYMENT_TOKEN.matcher(name).find() ? name : "(a field)";
     }
 
     private static long amount(ObjectNode body, String field, boolean required, List<FieldError> errors) {

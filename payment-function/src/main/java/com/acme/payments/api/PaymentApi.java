@@ -3,6 +3,7 @@ package com.acme.payments.api;
 import com.acme.payments.config.ConfigException;
 import com.acme.payments.domain.DependencyException;
 import com.acme.payments.domain.InvalidStateTransitionException;
+import com.acme.payments.domain.PanDetector;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.PaymentException;
 import com.acme.payments.domain.PaymentNotFoundException;
@@ -291,7 +292,7 @@ public final class PaymentApi {
     }
 
     ApiResponse fromException(PaymentException e, ApiRequest request) {
-        String instance = request.path();
+        String instance = instance(request);
         return switch (e) {
             case BadRequestException b -> problems.validation(b.status(), b.title(), b.errors(), instance);
             case ValidationException v -> problems.validation(400, "Invalid request", v.errors(), instance);
@@ -340,22 +341,31 @@ public final class PaymentApi {
 
     private ApiResponse unavailable(ApiRequest request, String detail) {
         return problems.problem(503, "service-unavailable", "Service unavailable", detail + " Retry later.",
-                request.path(), n -> n.put("correlationId", request.requestId())).withHeader("Retry-After", "5");
+                instance(request), n -> n.put("correlationId", request.requestId())).withHeader("Retry-After", "5");
     }
 
     private ApiResponse internalError(ApiRequest request) {
         return problems.problem(500, "internal-error", "Internal error",
-                "An internal error occurred; quote the correlation id to support.", request.path(),
+                "An internal error occurred; quote the correlation id to support.", instance(request),
                 n -> n.put("correlationId", request.requestId()));
     }
 
     private ApiResponse notFound(ApiRequest request) {
-        return problems.problem(404, "not-found", "Not found", "No such resource.", request.path(), null);
+        return problems.problem(404, "not-found", "Not found", "No such resource.", instance(request), null);
     }
 
     private ApiResponse methodNotAllowed(ApiRequest request, String allow) {
         return problems.problem(405, "method-not-allowed", "Method not allowed",
-                "Allowed: " + allow + ".", request.path(), null).withHeader("Allow", allow);
+                "Allowed: " + allow + ".", instance(request), null).withHeader("Allow", allow);
+    }
+
+    /**
+     * The request path for a problem's {@code instance}, or null. The path is client input: an unknown one can
+     * carry a card number, control characters or kilobytes of text, and a problem must never echo those.
+     */
+    private static String instance(ApiRequest request) {
+        String path = request.path();
+        return path != null && isCleanPath(path) && !PanDetector.containsPan(path) ? path : null;
     }
 
 }

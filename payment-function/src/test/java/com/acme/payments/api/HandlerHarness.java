@@ -1,0 +1,265 @@
+package com.acme.payments.api;
+
+import com.acme.payments.config.AppConfig;
+import com.acme.payments.function.PaymentHandler;
+import com.acme.payments.port.IdGenerator;
+import com.acme.payments.service.IdempotentRequests;
+import com.acme.payments.service.PaymentService;
+import com.acme.payments.testsupport.FakeProcessor;
+import com.acme.payments.testsupport.InMemoryIdempotencyStore;
+import com.acme.payments.testsupport.InMemoryPaymentStore;
+import com.acme.payments.testsupport.MutableClock;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.RequestContext;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The real {@link PaymentHandler} and {@link PaymentApi} over the in-memory ports, plus a builder for HTTP API
+ * payload 2.0 events. Each instance is an isolated world (own store, processor, clock, ids).
+ */
+public final class HandlerHarness {
+    public static final String MERCHANT = "merchant_demo";
+    public static final String OTHER_MERCHANT = "merchant_other";
+    /** A well-formed payment id that no harness ever creates (ids here count up from 1). */
+    public static final String ABSENT_ID = "pay_0192f7e0-ffff-7fff-8fff-ffffffffffff";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public final MutableClock clock = new MutableClock();
+    public final InMemoryPaymentStore store = new InMemoryPaymentStore();
+    public final InMemoryIdempotencyStore idempotencyStore = new InMemoryIdempotencyStore();
+    public final FakeProcessor processor = new FakeProcessor();
+    public final PaymentHandler handler;
+    private final AtomicLong requestIds = new AtomicLong();
+    private final AtomicLong keys = new AtomicLong();
+
+    public HandlerHarness() {
+        AppConfig config = config();
+        PaymentService service = new PaymentService(store, processor, () -> config, clock, "us-east-1");
+        IdempotentRequests idempotency = new IdempotentRequests(idempotencyStore, clock);
+        PaymentApi api = new PaymentApi(service, idempotency, new SequentialIds(), new JsonCodec(), "merchant_id",
+                HandlerHarness::health);
+        this.handler = new PaymentHandler(api);
+    }
+
+    public static AppConfig config() {
+        return new AppConfig(URI.create("http://127.0.0.1:9"), "test-key", Duration.ofSeconds(1),
+                Map.of("USD", 1_000_000L, "EUR", 1_000_000L, "JPY", 100_000_000L), Map.of());
+    }
+
+    /** The shape FunctionWiring.health() produces, with both dependencies reachable. */
+    static ObjectNode health() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("status", "ok").put("region", "us-east-1").put("regionRole", "primary").put("version", "dev");
+        n.putObject("config").put("reachable", true);
+        n.putObject("table").put("reachable", true);
+        return n;
+    }
+
+    /** A fresh, valid Idempotency-Key. */
+    public String key() {
+        return "test-key-" + keys.incrementAndGet();
+    }
+
+    public Request request(String method, String path) {
+        return new Request(method, path).claims(Map.of("merchant_id", MERCHANT));
+    }
+
+    public Request get(String path) {
+        return request("GET", path);
+    }
+
+    /** A POST with a fresh Idempotency-Key and a JSON content type. */
+    public Request post(String path, String body) {
+        return request("POST", path).header("idempotency-key", key()).header("content-type", "application/json")
+                .body(body);
+    }
+
+    public Response send(APIGatewayV2HTTPEvent event) {
+        return new Response(handler.handleRequest(event, null));
+    }
+
+    /** Creates a payment that the fake processor approves and returns its id. */
+    public String createPayment(String body) {
+        Response r = post("/payments", body).send();
+        if (r.status() != 201) {
+            throw new AssertionError("setup: create answered " + r.status() + " " + r.body());
+        }
+        return r.json().get("id").asText();
+    }
+
+    public static String createBody(long amount, String currency, String token, boolean capture) {
+        return "{\"amount\":" + amount + ",\"currency\":\"" + currency + "\",\"paymentMethod\":\"" + token
+                + "\",\"capture\":" + capture + "}";
+    }
+
+    /** An HTTP API payload 2.0 event under construction. */
+    public final class Request {
+        private final String method;
+        private final String path;
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private Map<String, String> query;
+        private String rawQuery = "";
+        private String body;
+        private boolean base64;
+        private Map<String, String> claims;
+        private boolean noRequestContext;
+        private boolean nullAuthorizer;
+
+        private Request(String method, String path) {
+            this.method = method;
+            this.path = path;
+        }
+
+        public Request header(String name, String value) {
+            if (value == null) {
+                headers.remove(name);
+            } else {
+                headers.put(name, value);
+            }
+            return this;
+        }
+
+        public Request query(String name, String value) {
+            if (query == null) {
+                query = new LinkedHashMap<>();
+            }
+            query.put(name, value);
+            rawQuery = rawQuery.isEmpty() ? name + "=" + value : rawQuery + "&" + name + "=" + value;
+            return this;
+        }
+
+        public Request body(String body) {
+            this.body = body;
+            this.base64 = false;
+            return this;
+        }
+
+        /** The body as API Gateway sends binary media: base64 of the bytes, {@code isBase64Encoded} true. */
+        public Request base64Body(String text) {
+            return rawBase64Body(Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        public Request rawBase64Body(String encoded) {
+            this.body = encoded;
+            this.base64 = true;
+            return this;
+        }
+
+        /** Verified JWT claims; null sends an authorizer-less request context. */
+        public Request claims(Map<String, String> claims) {
+            this.claims = claims;
+            return this;
+        }
+
+        public Request merchant(String merchant) {
+            return claims(Map.of("merchant_id", merchant));
+        }
+
+        public Request withoutRequestContext() {
+            this.noRequestContext = true;
+            return this;
+        }
+
+        /** A request context whose authorizer is present but empty (no jwt). */
+        public Request withEmptyAuthorizer() {
+            this.nullAuthorizer = true;
+            return this;
+        }
+
+        public APIGatewayV2HTTPEvent event() {
+            String requestId = "req-" + requestIds.incrementAndGet();
+            RequestContext.RequestContextBuilder context = RequestContext.builder()
+                    .withAccountId("123456789012").withApiId("test").withRequestId(requestId)
+                    .withRouteKey("$default").withStage("$default")
+                    .withHttp(RequestContext.Http.builder().withMethod(method).withPath(path)
+                            .withProtocol("HTTP/1.1").withSourceIp("203.0.113.10").build());
+            if (nullAuthorizer) {
+                context.withAuthorizer(RequestContext.Authorizer.builder().build());
+            } else if (claims != null) {
+                context.withAuthorizer(RequestContext.Authorizer.builder()
+                        .withJwt(RequestContext.Authorizer.JWT.builder().withClaims(claims)
+                                .withScopes(List.of("payments/write")).build())
+                        .build());
+            }
+            return APIGatewayV2HTTPEvent.builder().withVersion("2.0").withRouteKey("$default").withRawPath(path)
+                    .withRawQueryString(rawQuery).withHeaders(new LinkedHashMap<>(headers))
+                    .withQueryStringParameters(query).withBody(body).withIsBase64Encoded(base64)
+                    .withRequestContext(noRequestContext ? null : context.build()).build();
+        }
+
+        public Response send() {
+            return HandlerHarness.this.send(event());
+        }
+    }
+
+    /** What the handler answered. Header names are matched case-insensitively, as HTTP does. */
+    public record Response(APIGatewayV2HTTPResponse raw) {
+        public int status() {
+            return raw.getStatusCode();
+        }
+
+        public String body() {
+            return raw.getBody();
+        }
+
+        public Map<String, String> headers() {
+            return raw.getHeaders() == null ? Map.of() : raw.getHeaders();
+        }
+
+        public String header(String name) {
+            return headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+        }
+
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body());
+            } catch (JsonProcessingException e) {
+                throw new AssertionError("body is not JSON: " + body(), e);
+            }
+        }
+
+        /** The {@code field} of every entry of a problem's {@code errors}. */
+        public List<String> errorFields() {
+            JsonNode errors = json().path("errors");
+            return errors.isArray() ? errors.valueStream().map(e -> e.path("field").asText()).toList() : List.of();
+        }
+
+        @Override
+        public String toString() {
+            return status() + " " + headers() + " " + body();
+        }
+    }
+
+    /**
+     * Deterministic ids in the production format (pay_/re_ + a UUID). Letters break up the digit runs: a run of
+     * 13+ digits such as 000…0001 passes the Luhn check and would look like a card number to PanDetector.
+     */
+    private static final class SequentialIds implements IdGenerator {
+        private final AtomicLong next = new AtomicLong();
+
+        @Override
+        public String paymentId() {
+            return "pay_0192f7e0-abcd-7abc-8abc-abcd" + String.format("%08d", next.incrementAndGet());
+        }
+
+        @Override
+        public String refundId() {
+            return "re_0192f7e0-abcd-7abc-9abc-abcd" + String.format("%08d", next.incrementAndGet());
+        }
+    }
+}

@@ -1,0 +1,89 @@
+"""Helpers for scripts/deploy.sh that bash cannot do reliably.
+
+Run with the SAM CLI's own interpreter (see sam_python in common.sh) so that
+samconfig.toml is read, and parameter_overrides is parsed, by exactly the code
+`sam deploy` uses: a hand-written parser would disagree with SAM on quoting
+sooner or later, and then the plan we print would not be what gets deployed.
+
+Subcommands
+  plan <samconfig.toml> <config-env> <environment-name> <overrides-out.yaml>
+      Prints tab-separated lines: "region\t<r>", "stack_name\t<configured>",
+      then "param\t<key>\t<value>" for every parameter override, with
+      EnvironmentName replaced by <environment-name>. Writes the same overrides
+      to <overrides-out.yaml> for `sam deploy --parameter-overrides file://...`
+      (sam's --parameter-overrides replaces samconfig's list instead of merging,
+      so we must pass all of them; a file avoids any shell quoting of values).
+  cidr-check <cidr-a> <cidr-b>
+      Exit 0 when both are valid IPv4 networks that do not overlap, 1 when they
+      overlap, 2 when one is invalid. Peered VPCs must not overlap at all, not
+      merely differ as strings (10.0.0.0/16 and 10.0.128.0/17 differ but overlap).
+"""
+
+import ipaddress
+import json
+import sys
+from pathlib import Path
+
+
+def plan(samconfig: str, config_env: str, env_name: str, out_file: str) -> int:
+    from samcli.cli.types import CfnParameterOverridesType
+    from samcli.lib.config.samconfig import SamConfig
+
+    path = Path(samconfig)
+    if not path.is_file():
+        print(f"{samconfig} not found", file=sys.stderr)
+        return 2
+    config = SamConfig(str(path.parent), filename=path.name)
+    if not config.exists():
+        print(f"{samconfig} is empty or unreadable", file=sys.stderr)
+        return 2
+    # get_all merges [<env>.global.parameters] under [<env>.deploy.parameters], as sam does.
+    try:
+        params = config.get_all(["deploy"], "parameters", env=config_env)
+    except KeyError:
+        params = {}
+    if not params:
+        print(f"{samconfig} has no [{config_env}.deploy.parameters] section", file=sys.stderr)
+        return 2
+    overrides = CfnParameterOverridesType().convert(params.get("parameter_overrides", ""), None, None)
+    overrides = {str(k): str(v) for k, v in overrides.items()}
+    overrides["EnvironmentName"] = env_name
+
+    # JSON is valid YAML, and sam reads .yaml override files (its .json reader is disabled).
+    Path(out_file).write_text(json.dumps(overrides, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    print(f"region\t{params.get('region', '')}")
+    print(f"stack_name\t{params.get('stack_name', '')}")
+    for key in sorted(overrides):
+        value = overrides[key]
+        if "\t" in value or "\n" in value:
+            print(f"parameter {key} contains a tab or newline", file=sys.stderr)
+            return 2
+        print(f"param\t{key}\t{value}")
+    return 0
+
+
+def cidr_check(a: str, b: str) -> int:
+    try:
+        net_a = ipaddress.IPv4Network(a, strict=True)
+        net_b = ipaddress.IPv4Network(b, strict=True)
+    except ValueError as exc:
+        print(f"invalid CIDR: {exc}", file=sys.stderr)
+        return 2
+    if net_a.overlaps(net_b):
+        print(f"{net_a} and {net_b} overlap", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 6 and argv[1] == "plan":
+        return plan(argv[2], argv[3], argv[4], argv[5])
+    if len(argv) == 4 and argv[1] == "cidr-check":
+        return cidr_check(argv[2], argv[3])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
