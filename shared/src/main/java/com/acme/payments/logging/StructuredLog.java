@@ -77,7 +77,8 @@ public final class StructuredLog {
             }
             for (int i = 0; i + 1 < keyValues.length; i += 2) {
                 Object value = keyValues[i + 1];
-                if (value instanceof Number n) {
+                // Numbers are scrubbed too: a card number sent where an amount was expected is still a PAN.
+                if (value instanceof Number n && !PanDetector.containsPan(n.toString())) {
                     g.writeFieldName(String.valueOf(keyValues[i]));
                     g.writeNumber(n.toString());
                 } else {

@@ -74,7 +74,9 @@ public final class PaymentValidator {
             if (key.isEmpty() || key.length() > MAX_METADATA_KEY || hasControlCharacters(key)) {
                 errors.add(new FieldError("metadata", "keys must be 1-" + MAX_METADATA_KEY + " printable characters"));
             } else if (value == null || value.length() > MAX_METADATA_VALUE || hasControlCharacters(value)) {
-                errors.add(new FieldError("metadata." + key, "must be a string of at most " + MAX_METADATA_VALUE
+                // The field name is sent back to the client: never build it from a key that holds a card number.
+                String field = PanDetector.containsPan(key) ? "metadata" : "metadata." + key;
+                errors.add(new FieldError(field, "must be a string of at most " + MAX_METADATA_VALUE
                         + " printable characters"));
             }
             if (PanDetector.containsPan(key) || PanDetector.containsPan(value)) {
