@@ -17,7 +17,7 @@ MVNW = JAVA_HOME="$$(cat $(JAVA_HOME_FILE))" $(REPO_ROOT)/mvnw -B -ntp -f $(REPO
 # its own fragment. Optional include, so the other targets work before the fragment exists.
 -include $(REPO_ROOT)/scripts/sam-build-target.mk
 
-.PHONY: help bootstrap build test emulator-start emulator-stop clean
+.PHONY: help bootstrap build test local invoke deploy teardown bench emulator-start emulator-stop clean
 
 help: ## List the targets
 	@printf 'Usage: make <target>\n\n'
@@ -44,7 +44,17 @@ clean: ## Remove build output (target/, .aws-sam/); keeps .tools/ and running em
 	  $(REPO_ROOT)/mvnw -B -ntp -q -f $(REPO_ROOT)/pom.xml clean
 	rm -rf $(REPO_ROOT)/.aws-sam
 
-# --- Not defined yet -------------------------------------------------------------------------
-# local, invoke, deploy, teardown and bench are added here together with the local-loop,
-# deploy and benchmark work. They are deliberately absent until then, so `make local` fails
-# with "No rule to make target" instead of pretending to work.
+local: ## The whole system without Docker: emulator, both regions deployed, stub processor, API on 127.0.0.1:3000 (us-east-1) and :3001 (us-east-2)
+	$(REPO_ROOT)/scripts/local.sh
+
+invoke: ## One event through the handler in a fresh JVM against the local stack: make invoke EVENT=events/create.json [REGION=us-east-2] [PAYMENT_ID=pay_…]
+	$(REPO_ROOT)/scripts/invoke.sh
+
+deploy: ## Ordered two-region deploy (real AWS, or the emulator when AWS_ENDPOINT_URL is set): make deploy ENV=dev [ARGS="--dry-run"]
+	$(REPO_ROOT)/scripts/deploy.sh --env "$${ENV:?set ENV=<environment>}" $(ARGS)
+
+teardown: ## Reverse of deploy: make teardown ENV=dev [ARGS=--yes]
+	$(REPO_ROOT)/scripts/teardown.sh --env "$${ENV:?set ENV=<environment>}" $(ARGS)
+
+bench: bootstrap ## Benchmarks: cold path, warm overhead, package size, throughput (about 7 minutes); results in docs/benchmarks.md
+	$(REPO_ROOT)/scripts/bench.sh
