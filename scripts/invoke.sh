@@ -22,6 +22,7 @@ while IFS='=' read -r name value; do
   export "$name=$value"
 done < <(python3 -c 'import json,sys; [print(f"{k}={v}") for k,v in json.load(sys.stdin).items()]' <<<"$env_json")
 export AWS_REGION="$REGION"
+[[ $EVENT == /* ]] || EVENT="$ROOT/$EVENT"
 exec "$JAVA_HOME/bin/java" -XX:+UseSerialGC \
   -cp "$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar" \
-  com.acme.payments.local.LocalInvoke "$ROOT/$EVENT" "${PAYMENT_ID:-}"
+  com.acme.payments.local.LocalInvoke "$EVENT" "${PAYMENT_ID:-}"

@@ -228,8 +228,20 @@ log_has "dry run stops after preflight" "$LOG" "deploy: dry run, nothing changed
 read_outputs primary "$P"; read_outputs secondary "$S"
 eq "dry run created no stack" "NONE NONE" "${O[primary:status]} ${O[secondary:status]}"
 
+# Digest of what the deployed artifact is built from. Several people edit this checkout at once:
+# a source edit between two builds changes the artifact legitimately, and must not be
+# mistaken for a non-reproducible build (nor hide one).
+inputs_digest() {
+  (cd "$ROOT" && find pom.xml shared/pom.xml shared/src/main payment-function/pom.xml payment-function/src/main \
+     template.yaml samconfig.toml scripts/sam-build-target.mk -type f -print0 2>/dev/null |
+     LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+artifact_digest_in() { sed -n 's/.*artifact digest \([0-9a-f]*\).*/\1/p' "$1" | head -n1; }
+
 phase "2. fresh deploy (with sam build)"
+IN_BEFORE="$(inputs_digest)"
 deploy fresh
+IN_AFTER="$(inputs_digest)"
 eq "fresh deploy succeeds" 0 "$RC"
 log_has "fresh deploy reports changes" "$LOG" "deploy: complete, changes applied"
 for s in preflight build deploy-primary deploy-secondary secrets peering routes handoff smoke; do
@@ -242,20 +254,35 @@ CREATED="$(for r in primary:$P secondary:$S; do
     --query 'Stacks[0].CreationTime' --output text; done | paste -sd' ')"
 if [[ ${CREATED#* } < ${CREATED%% *} ]]; then ok "secondary stack was created before the primary ($CREATED)"
 else fail "secondary stack was not created before the primary ($CREATED)"; fi
-DIGEST1="$(sed -n 's/.*artifact digest \([0-9a-f]*\).*/\1/p' "$LOG" | head -n1)"
+DIGEST1="$(artifact_digest_in "$LOG")"
 match "build printed an artifact digest" '^[0-9a-f]{16}$' "$DIGEST1"
 assert_converged fresh
 FIRST_PCX="$PCX"
 
 phase "3. immediate rerun, with a fresh sam build, changes nothing"
-deploy rerun
-eq "rerun succeeds" 0 "$RC"
-eq "rerun ends with 'no changes'" "deploy: complete, no changes" "$(tail -n1 "$LOG" | sed 's/ (.*//')"
-log_has "primary stack: sam found no changes" "$LOG" "No changes to deploy. Stack payments-$E2E_ENV-primary is up to date"
-log_has "secondary stack: sam found no changes" "$LOG" "No changes to deploy. Stack payments-$E2E_ENV-secondary is up to date"
-eq "rebuild gives the same artifact digest (reproducible build)" "$DIGEST1" \
-  "$(sed -n 's/.*artifact digest \([0-9a-f]*\).*/\1/p' "$LOG" | head -n1)"
-eq "every step reports no change" 0 "$(grep -cE '^\[[0-9]/9\] [a-z-]+: done, changed' "$LOG" || true)"
+# Up to 3 tries, only while someone else's edits keep changing the build inputs in between.
+STABLE=0
+for attempt in 1 2 3; do
+  in_before="$(inputs_digest)"
+  deploy "rerun-$attempt"
+  in_after="$(inputs_digest)"
+  eq "rerun succeeds" 0 "$RC"
+  if [[ $IN_BEFORE == "$IN_AFTER" && $IN_AFTER == "$in_before" && $in_before == "$in_after" ]]; then
+    STABLE=1; break
+  fi
+  echo "  note  build inputs changed during the builds (edits in this checkout); this run is the new baseline"
+  IN_BEFORE="$in_before" IN_AFTER="$in_after" DIGEST1="$(artifact_digest_in "$LOG")"
+done
+if (( STABLE )); then
+  ok "build inputs unchanged between the two builds ($IN_AFTER)"
+  eq "rerun ends with 'no changes'" "deploy: complete, no changes" "$(tail -n1 "$LOG" | sed 's/ (.*//')"
+  log_has "primary stack: sam found no changes" "$LOG" "No changes to deploy. Stack payments-$E2E_ENV-primary is up to date"
+  log_has "secondary stack: sam found no changes" "$LOG" "No changes to deploy. Stack payments-$E2E_ENV-secondary is up to date"
+  eq "rebuild of the same inputs gives the same artifact digest (reproducible build)" "$DIGEST1" "$(artifact_digest_in "$LOG")"
+  eq "every step reports no change" 0 "$(grep -cE '^\[[0-9]/9\] [a-z-]+: done, changed' "$LOG" || true)"
+else
+  fail "build inputs changed during every rerun attempt: idempotency could not be judged; run again"
+fi
 assert_converged rerun
 eq "rerun kept the same peering connection" "$FIRST_PCX" "$PCX"
 
