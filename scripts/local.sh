@@ -91,8 +91,8 @@ fi
 say "4/5 stub processor on 127.0.0.1:$PROCESSOR_PORT; pointing /payments/$ENV_NAME/processor/endpoint at it"
 keys=()
 for region in $PRIMARY $SECONDARY; do
-  aws ssm put-parameter --region "$region" --overwrite --type String \
-    --name "/payments/$ENV_NAME/processor/endpoint" --value "http://127.0.0.1:$PROCESSOR_PORT" >/dev/null
+  # JSON input: the CLI v1 would otherwise fetch an http:// --value as a URL (its "paramfile" feature).
+  aws ssm put-parameter --region "$region" --cli-input-json "{\"Name\":\"/payments/$ENV_NAME/processor/endpoint\",\"Value\":\"http://127.0.0.1:$PROCESSOR_PORT\",\"Type\":\"String\",\"Overwrite\":true}" >/dev/null
   keys+=("$(aws ssm get-parameter --region "$region" --with-decryption \
     --name "/payments/$ENV_NAME/processor/api-key" --query Parameter.Value --output text)")
   aws lambda get-function-configuration --region "$region" --function-name "$FUNCTION" \
