@@ -65,8 +65,11 @@ fi
 say "1/5 emulator on 127.0.0.1:$EMULATOR_PORT (Lambda $FUNCTION proxied to the local runtime)"
 env "MINISTACK_LAMBDA_PROXY_${FUNCTION}=http://127.0.0.1:$PORT/_lambda" "$ROOT/scripts/emulator.sh" start
 
-say "2-3/5 build once and deploy both regions (scripts/deploy.sh --env $ENV_NAME)"
-"$ROOT/scripts/deploy.sh" --env "$ENV_NAME"
+say "2/5 build once: the shaded function jar and the local runtime"
+"$ROOT/mvnw" -B -q -ntp -DskipTests package -pl local-runtime -am
+
+say "3/5 deploy both regions (scripts/deploy.sh --env $ENV_NAME), packaging the jar just built"
+PAYMENT_FUNCTION_JAR="$ROOT/payment-function/target/payment-function.jar" "$ROOT/scripts/deploy.sh" --env "$ENV_NAME"
 
 # MiniStack ignores GlobalTable replicas: only the primary region gets the table. Create the us-east-2
 # replica ourselves, with the primary's key schema, so the secondary region can serve requests.
@@ -103,9 +106,6 @@ export PROCESSOR_API_KEYS
 
 say "5/5 payment API in front of the real handler (payment-function/target/payment-function.jar)"
 CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar"
-if [[ ! -f "$ROOT/local-runtime/target/local-runtime.jar" ]]; then
-  "$ROOT/mvnw" -B -q -DskipTests package -pl local-runtime -am
-fi
 setsid "$JAVA_HOME/bin/java" -XX:+UseSerialGC -cp "$CLASSPATH_JARS" com.acme.payments.local.LocalRuntime \
   --env-file "$PRIMARY=$STATE/function-env-$PRIMARY.json" --env-file "$SECONDARY=$STATE/function-env-$SECONDARY.json" \
   --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" \

@@ -46,7 +46,7 @@ public final class LocalRuntime {
             throw new IllegalStateException("PROCESSOR_API_KEYS must be set (scripts/local.sh reads them from SSM)");
         }
         StubProcessor processor = new StubProcessor("127.0.0.1", processorPort,
-                java.util.Set.of(apiKeys.split(",")));
+                new java.util.HashSet<>(java.util.Arrays.asList(apiKeys.split(","))));
         Map<String, PaymentHandler> proxyHandlers = new ConcurrentHashMap<>();
         Map<String, LocalApiServer> servers = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : envFiles.entrySet()) {
