@@ -34,8 +34,10 @@ def pan_like(text: str):
 
 
 def files():
+    # What the code under test wrote: test output of every module, the local runtime's and the emulator's logs.
+    # (The scripts' own console output, e.g. local.sh's banner with sample curl commands, is not a log.)
     for pattern in ("*/target/surefire-reports/*-output.txt", "*/target/failsafe-reports/*-output.txt",
-                    ".local/**/*.log"):
+                    ".local/loop-*/runtime.log", ".local/emulator-*/emulator.log", ".local/deploy-e2e/*.log"):
         yield from ROOT.glob(pattern)
 
 
@@ -55,9 +57,11 @@ def main() -> int:
     for path in files():
         scanned += 1
         for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-            # Timestamps like 1795875213848 are 13 digits; EMF "Timestamp" fields are not card numbers.
+            # Timestamps like 1795875213848 are 13 digits; EMF "Timestamp" fields are not card numbers, nor are
+            # jqwik's reproduction seeds.
             if '"Timestamp"' in line:
                 line = re.sub(r'"Timestamp":\d+', '"Timestamp":0', line)
+            line = re.sub(r"seed = -?\d+", "seed = 0", line)
             for kind, found in (("token", TOKEN.findall(line)), ("api-key", API_KEY.findall(line)),
                                 ("pan", list(pan_like(line)))):
                 for value in found:
