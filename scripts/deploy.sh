@@ -177,7 +177,16 @@ step_build() {
     say "SKIP_BUILD=1: using the existing build (artifact digest $(artifact_digest))"
     return
   fi
+  # Builds in one checkout share Maven's target/ directories (sam builds in source), so two at
+  # once (several people, or a test next to a deploy) would corrupt each other's jar.
+  mkdir -p "$ROOT/.aws-sam"
+  exec 8>"$ROOT/.aws-sam/build.lock"
+  if command -v flock >/dev/null && ! flock -n 8; then
+    say "another build is running in this checkout; waiting for it (up to 30 min)"
+    flock -w 1800 8 || die "timed out waiting for $ROOT/.aws-sam/build.lock"
+  fi
   (cd "$ROOT" && sam build --template-file "$TEMPLATE" --build-dir "$BUILD_DIR" 2>&1) | sed -u 's/^/    | /'
+  exec 8>&-
   say "artifact digest $(artifact_digest) (stable across builds of the same sources, so re-deploys are no-ops)"
 }
 

@@ -220,6 +220,8 @@ delete_stack() {
   local id type physical
   while IFS=$'\t' read -r id type physical; do
     [[ -n $id ]] || continue
+    # SAM marks AutoPublishAlias versions Retain, but a version goes with its deleted function.
+    [[ $type == AWS::Lambda::Version ]] && continue
     warn "$region: kept by DeletionPolicy Retain: $id ($type) $physical"
     if [[ $type == AWS::KMS::Key ]]; then
       # Backups and the other region's replica may still need it; a KMS key costs ~\$1/month.

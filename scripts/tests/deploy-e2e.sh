@@ -23,7 +23,10 @@
 #      and a second teardown succeeds
 #
 # Environment: DEPLOY_E2E_ENV (default e2e), EMULATOR_PORT, SAM_BUILD_DIR (default
-# .aws-sam/e2e-build, so a developer's own .aws-sam/build is left alone).
+# .aws-sam/e2e-build-<emulator port>, so a developer's own .aws-sam/build is left alone).
+# Logs go to .local/deploy-e2e-<emulator port>/. Runs on different emulators from the same
+# checkout (several people, `make test`) do not share logs or builds; a second run against
+# the same emulator is refused, since both would deploy the same environment.
 # Output ends with "deploy-e2e: N assertions, M failures"; exit 1 on any failure.
 set -euo pipefail
 
@@ -31,13 +34,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PATH="$ROOT/.tools/bin:$PATH"
 E2E_ENV="${DEPLOY_E2E_ENV:-e2e}"
 P=us-east-1 S=us-east-2
-export SAM_BUILD_DIR="${SAM_BUILD_DIR:-$ROOT/.aws-sam/e2e-build}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export SAM_CLI_TELEMETRY=0 AWS_PAGER=""
 unset PROCESSOR_API_KEY SKIP_BUILD
 
-LOG_DIR="$ROOT/.local/deploy-e2e"
-rm -rf "$LOG_DIR"; mkdir -p "$LOG_DIR"
 T0=$SECONDS
 
 STARTED_EMULATOR=0
@@ -54,7 +54,16 @@ if [[ -z ${AWS_ENDPOINT_URL:-} ]]; then
   STARTED_EMULATOR=1
   export AWS_ENDPOINT_URL="http://127.0.0.1:$EMULATOR_PORT"
 fi
-echo "deploy-e2e: env '$E2E_ENV' on $AWS_ENDPOINT_URL, logs in $LOG_DIR"
+TAG="${AWS_ENDPOINT_URL##*:}"; TAG="${TAG%%/*}"; [[ $TAG =~ ^[0-9]+$ ]] || TAG=default
+LOG_DIR="$ROOT/.local/deploy-e2e-$TAG"
+export SAM_BUILD_DIR="${SAM_BUILD_DIR:-$ROOT/.aws-sam/e2e-build-$TAG}"
+mkdir -p "$ROOT/.local"
+exec 9>"$LOG_DIR.lock"
+if command -v flock >/dev/null && ! flock -n 9; then
+  echo "deploy-e2e: another run is using $AWS_ENDPOINT_URL (lock $LOG_DIR.lock)" >&2; exit 1
+fi
+rm -rf "$LOG_DIR"; mkdir -p "$LOG_DIR"
+echo "deploy-e2e: env '$E2E_ENV' on $AWS_ENDPOINT_URL, logs in $LOG_DIR, build in $SAM_BUILD_DIR"
 
 # ---- assertions -------------------------------------------------------------------------
 PASSED=0 FAILED=0

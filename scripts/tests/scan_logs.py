@@ -37,7 +37,7 @@ def files():
     # What the code under test wrote: test output of every module, the local runtime's and the emulator's logs.
     # (The scripts' own console output, e.g. local.sh's banner with sample curl commands, is not a log.)
     for pattern in ("*/target/surefire-reports/*-output.txt", "*/target/failsafe-reports/*-output.txt",
-                    ".local/loop-*/runtime.log", ".local/emulator-*/emulator.log", ".local/deploy-e2e/*.log"):
+                    ".local/loop-*/runtime.log", ".local/emulator-*/emulator.log", ".local/deploy-e2e*/*.log"):
         yield from ROOT.glob(pattern)
 
 
