@@ -51,7 +51,7 @@ public final class IdempotentRequests {
     public record Outcome(StoredResponse response, boolean replayed) { }
 
     /**
-     * @param newResourceId makes the id the request would create (called only when needed)
+     * @param newResourceId makes the id the request would create if it is the first (called once per request)
      * @param work          runs the request with the resource id to use; returns the HTTP answer
      * @throws IdempotencyException for a missing/invalid key, a concurrent request, or a mismatched body
      */

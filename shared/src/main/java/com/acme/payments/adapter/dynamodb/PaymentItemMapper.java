@@ -17,6 +17,13 @@ import java.util.Map;
 
 /** Payment ⇄ DynamoDB item. Amounts are stored as DynamoDB numbers holding integers, never floats. */
 final class PaymentItemMapper {
+    /**
+     * Fixed-width UTC timestamp for the listing sort key: {@code Instant.toString()} drops trailing zeros of the
+     * fraction, so "…:30Z" would sort after "…:30.5Z". Nine fraction digits sort correctly as text.
+     */
+    static final java.time.format.DateTimeFormatter SORTABLE_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
     private PaymentItemMapper() {
     }
 
@@ -25,7 +32,7 @@ final class PaymentItemMapper {
         item.put(TableKeys.PK, s(TableKeys.paymentPk(p.id())));
         item.put(TableKeys.SK, s(TableKeys.PAYMENT_SK));
         item.put(TableKeys.GSI1_PK, s(TableKeys.merchantPk(p.merchantId())));
-        item.put(TableKeys.GSI1_SK, s(p.createdAt() + "#" + p.id()));
+        item.put(TableKeys.GSI1_SK, s(SORTABLE_TIME.format(p.createdAt()) + "#" + p.id()));
         item.put("id", s(p.id()));
         item.put("merchantId", s(p.merchantId()));
         item.put("amount", n(p.amount()));

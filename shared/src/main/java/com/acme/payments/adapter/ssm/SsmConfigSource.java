@@ -24,7 +24,12 @@ import java.util.regex.Pattern;
  */
 public final class SsmConfigSource implements ConfigSource {
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: a limit of 1000.5 or "1000" is a configuration error, not 1000. */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .withCoercionConfigDefaults(c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.String,
+                    com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
+            .build();
 
     private final SsmClient ssm;
     private final String path;

@@ -103,7 +103,8 @@ class SsmConfigSourceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{\"USD\":", "[1,2]", "\"USD\"", "{\"USD\":\"lots\"}", "{\"USD\":99999999999999999999}", "null"})
+    @ValueSource(strings = {"{\"USD\":", "[1,2]", "\"USD\"", "{\"USD\":\"lots\"}", "{\"USD\":99999999999999999999}", "null",
+            "{\"USD\":1000.5}", "{\"USD\":\"1000\"}"})
     void parse_currencyLimitsThatAreNotAJsonObjectOfIntegers_areRejected(String json) {
         Map<String, String> values = valid();
         values.put("currency-limits", json);
