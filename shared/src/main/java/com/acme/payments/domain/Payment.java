@@ -249,10 +249,19 @@ public record Payment(
      * re-sent since: a decision taken on an older view of the payment changes nothing.
      */
     public Payment neverArrived(String attemptId, int sendsSeen, Instant now) {
-        if (!isPending(attemptId) || pending.sends() != sendsSeen) {
+        return notExecuted(attemptId, sendsSeen, NEVER_ARRIVED, now);
+    }
+
+    /**
+     * Records that attempt {@code attemptId} was not executed because send number {@code sendsSeen} could not
+     * leave ({@code reason}) and it was the only send. A no-op if the call was sent again since, because the other
+     * send may have reached the processor.
+     */
+    public Payment notExecuted(String attemptId, int sendsSeen, String reason, Instant now) {
+        if (!isPending(attemptId) || pending.sends() != sendsSeen || sendsSeen != 1 && !NEVER_ARRIVED.equals(reason)) {
             return this;
         }
-        return recordOutcome(attemptId, Outcome.FAILED, NEVER_ARRIVED, now);
+        return recordOutcome(attemptId, Outcome.FAILED, reason, now);
     }
 
     /** Reason recorded when a call's lookup found nothing after the grace period. */
@@ -287,11 +296,17 @@ public record Payment(
 
     /** As {@link #neverArrived}, for a refund. */
     public Payment refundNeverArrived(String refundId, int sendsSeen, Instant now) {
+        return refundNotExecuted(refundId, sendsSeen, NEVER_ARRIVED, now);
+    }
+
+    /** As {@link #notExecuted}, for a refund. */
+    public Payment refundNotExecuted(String refundId, int sendsSeen, String reason, Instant now) {
         Refund refund = findRefund(refundId).orElse(null);
-        if (refund == null || refund.status() != RefundStatus.PENDING || refund.sends() != sendsSeen) {
+        if (refund == null || refund.status() != RefundStatus.PENDING || refund.sends() != sendsSeen
+                || sendsSeen != 1 && !NEVER_ARRIVED.equals(reason)) {
             return this;
         }
-        return recordRefundOutcome(refundId, Outcome.FAILED, NEVER_ARRIVED, now);
+        return recordRefundOutcome(refundId, Outcome.FAILED, reason, now);
     }
 
     /** The outcome recorded for a finished attempt (the payment id is the authorization's attempt), or null. */

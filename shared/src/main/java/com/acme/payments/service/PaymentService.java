@@ -116,7 +116,7 @@ public final class PaymentService {
         Result result = processor.authorize(new PaymentProcessor.AuthorizeRequest(paymentId,
                 command.amount().minorUnits(), command.amount().currency(), command.paymentMethod().reveal(),
                 command.capture(), payment.pending().processorKey()));
-        return record(paymentId, paymentId, result);
+        return record(paymentId, paymentId, payment.pending().sends(), result);
     }
 
     private void checkPolicy(Money amount) {
@@ -190,7 +190,7 @@ public final class PaymentService {
             case CANCEL -> processor.voidAuthorization(started.processorReference(), call.processorKey());
             case AUTHORIZE -> throw new IllegalStateException("an authorization is not an attempt of its own");
         };
-        Payment after = record(paymentId, attemptId, result);
+        Payment after = record(paymentId, attemptId, call.sends(), result);
         return after.isPending(attemptId) ? after : answer(after, attemptId);
     }
 
@@ -227,7 +227,7 @@ public final class PaymentService {
         if (refund.status() == RefundStatus.PENDING) {
             Result result = processor.refund(started.processorReference(), refund.amount(), started.currency(),
                     refund.processorKey());
-            after = recordRefund(paymentId, refundId, result);
+            after = recordRefund(paymentId, refundId, refund.sends(), result);
         }
         Refund finalRefund = after.refund(refundId);
         if (finalRefund.status() == RefundStatus.FAILED) {
@@ -242,9 +242,11 @@ public final class PaymentService {
 
     // ---- recording outcomes ------------------------------------------------------------------------------------
 
-    private Payment record(String paymentId, String attemptId, Result result) {
+    /** @param sends the send count of the call this result answers */
+    private Payment record(String paymentId, String attemptId, int sends, Result result) {
         Instant now = clock.instant();
         return switch (result) {
+            case Result.NotSent n -> apply(paymentId, p -> p.notExecuted(attemptId, sends, n.reason(), now));
             case Result.Approved a -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.APPROVED, a.reference(), now));
             case Result.Declined d -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.DECLINED, d.reason(), now));
             case Result.Failed f -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.FAILED, f.reason(), now));
@@ -253,9 +255,10 @@ public final class PaymentService {
         };
     }
 
-    private Payment recordRefund(String paymentId, String refundId, Result result) {
+    private Payment recordRefund(String paymentId, String refundId, int sends, Result result) {
         Instant now = clock.instant();
         return switch (result) {
+            case Result.NotSent n -> apply(paymentId, p -> p.refundNotExecuted(refundId, sends, n.reason(), now));
             case Result.Approved a -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.APPROVED, a.reference(), now));
             case Result.Declined d -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.DECLINED, d.reason(), now));
             case Result.Failed f -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.FAILED, f.reason(), now));
@@ -300,10 +303,11 @@ public final class PaymentService {
                 return isRefund ? apply(current.id(), p -> p.refundNeverArrived(callId, sendsSeen, now))
                         : apply(current.id(), p -> p.neverArrived(callId, sendsSeen, now));
             }
-            if (result instanceof Result.Unknown) {
+            if (result instanceof Result.Unknown || result instanceof Result.NotSent) {
                 return current;
             }
-            return isRefund ? recordRefund(current.id(), callId, result) : record(current.id(), callId, result);
+            return isRefund ? recordRefund(current.id(), callId, sendsSeen, result)
+                    : record(current.id(), callId, sendsSeen, result);
         } catch (OutcomeConflictException conflict) {
             // Our records and the processor's ledger disagree: an operator must look. Never hidden, never "fixed".
             LOG.error("processor outcome conflicts with our record", conflict, "alarm", "ProcessorLedgerConflict");

@@ -91,7 +91,7 @@ public final class HttpPaymentProcessor implements PaymentProcessor {
             return interpret(response.statusCode(), response.body(), lookup);
         } catch (HttpConnectTimeoutException | ConnectException e) {
             // The connection was never opened, so the request never left: nothing can have happened.
-            return lookup ? new Result.Unknown("processor unreachable") : new Result.Failed("processor unreachable");
+            return lookup ? new Result.Unknown("processor unreachable") : new Result.NotSent("processor unreachable");
         } catch (HttpTimeoutException e) {
             return new Result.Unknown("processor did not answer in time");
         } catch (IOException e) {
