@@ -58,9 +58,15 @@ final class History {
     record Seen(String kind, String key, String paymentId, int status, String body, boolean replayed) { }
 
     History(long seed, boolean traced) {
+        this(seed, traced, false);
+    }
+
+    /** @param failOpenProcessorClient simulate a processor client that fails open (to prove the checks catch it) */
+    History(long seed, boolean traced, boolean failOpenProcessorClient) {
         this.seed = seed;
         this.sim = new Sim(seed, new Sim.Trace(traced));
         this.processor = new SimProcessor(sim);
+        this.processor.failOpen = failOpenProcessorClient;
         this.store = new SimPaymentStore(sim);
         this.idempotencyStore = new SimIdempotencyStore(sim);
         AppConfig config = new AppConfig(URI.create("http://processor.invalid"), "sim-key", Duration.ofSeconds(5),
@@ -176,6 +182,9 @@ final class History {
         while (true) {
             sim.sleep(Duration.ofSeconds(sim.between(5, 70)));
             boolean done = clientsRunning == 0;
+            if (done) {
+                sim.endChaos();
+            }
             try {
                 sim.inRequest(true);
                 reconciler.run(50);
@@ -198,6 +207,14 @@ final class History {
     }
 
     private int quiesceRounds;
+    /** Ids of everything that exists in the table: payments, refunds, attempts (filled by {@link #check()}). */
+    private final Set<String> made = new java.util.HashSet<>();
+
+    /** The resource a key worked on: the one that made something, else the last one handed out. */
+    private String resourceOf(String key) {
+        List<String> ids = List.copyOf(idempotencyStore.resourcesByKey.getOrDefault(key, Set.of()));
+        return ids.stream().filter(made::contains).findFirst().orElse(ids.isEmpty() ? null : ids.getLast());
+    }
 
     // ---- the client side of the contract ---------------------------------------------------------------------
 
@@ -273,7 +290,7 @@ final class History {
     List<String> check() {
         violations.addAll(store.stateViolations);
         // Everything a key can have made: payments, refunds, capture and cancel attempts.
-        Set<String> made = new java.util.HashSet<>();
+        made.clear();
         for (Payment p : store.items.values()) {
             made.add(p.id());
             p.refunds().forEach(r -> made.add(r.id()));
@@ -352,8 +369,7 @@ final class History {
 
     /** No 2xx claimed a movement that did not happen; no "not charged" for money that moved. */
     private void answerMatchesLedger(Seen s) {
-        String resource = s.key().equals("GET") ? null
-                : idempotencyStore.resourcesByKey.getOrDefault(s.key(), Set.of()).stream().findFirst().orElse(null);
+        String resource = s.key().equals("GET") ? null : resourceOf(s.key());
         JsonNode body = parse(s.body());
         String status = body == null ? null : body.path("status").asText(null);
         if (s.paymentId() != null && ("FAILED".equals(status) || "DECLINED".equals(status))

@@ -53,6 +53,14 @@ final class Sim {
         return chaos && rng.nextDouble() < p;
     }
 
+    /** Stops injecting faults now (the clients are done: what is left is settling). */
+    void endChaos() {
+        if (chaos) {
+            chaos = false;
+            trace.add(clock.instant(), "sim", "faults off");
+        }
+    }
+
     boolean chance(double p) {
         return rng.nextDouble() < p;
     }

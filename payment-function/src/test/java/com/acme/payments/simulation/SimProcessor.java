@@ -37,6 +37,11 @@ final class SimProcessor implements PaymentProcessor {
     }
 
     private final Sim sim;
+    /**
+     * A client that fails open (reads a lost answer as "failed, nothing done"), as the processor client once did.
+     * Only for checking that the simulator catches it.
+     */
+    boolean failOpen;
     /** Answers by idempotency key: what a lookup returns and what a re-send replays. */
     final Map<String, Result> executed = new LinkedHashMap<>();
     /** Authorizations by reference. */
@@ -144,7 +149,7 @@ final class SimProcessor implements PaymentProcessor {
         if (sim.fault(0.05)) {
             sim.trace.add(now, "processor", key + " executed " + answer + ", answer lost");
             lostAnswers++;
-            return new Result.Unknown("timeout");
+            return failOpen ? new Result.Failed("processor error") : new Result.Unknown("timeout");
         }
         sim.step();
         return answer;
