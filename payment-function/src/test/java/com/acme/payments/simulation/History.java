@@ -92,6 +92,10 @@ final class History {
                 }
             });
         }
+        int pollers = sim.between(0, 2);
+        for (int i = 1; i <= pollers; i++) {
+            sim.spawn("poller" + i, this::poller);
+        }
         sim.spawn("reconciler", this::backgroundReconciler);
         sim.run();
         return this;
@@ -169,6 +173,25 @@ final class History {
     private void maybeGet(String id) {
         if (sim.chance(0.5)) {
             sim.sleep(Duration.ofMillis(sim.rng.nextInt(90_000)));
+            ApiResponse r = send("GET", "/payments/" + id, null, null);
+            if (r != null) {
+                observe(new Seen("GET", "GET", id, r.status(), r.body(), false));
+            }
+        }
+    }
+
+    /**
+     * Reads random payments while the clients work: each GET reconciles from whatever snapshot it read, racing the
+     * clients' resumes, the reconciler and other GETs.
+     */
+    private void poller() {
+        while (clientsRunning > 0) {
+            sim.sleep(Duration.ofMillis(200 + sim.rng.nextInt(20_000)));
+            List<String> ids = List.copyOf(store.items.keySet());
+            if (ids.isEmpty()) {
+                continue;
+            }
+            String id = ids.get(sim.rng.nextInt(ids.size()));
             ApiResponse r = send("GET", "/payments/" + id, null, null);
             if (r != null) {
                 observe(new Seen("GET", "GET", id, r.status(), r.body(), false));

@@ -104,11 +104,12 @@ public final class DynamoDbPaymentStore implements PaymentStore {
                 .expressionAttributeNames(Map.of("#p", TableKeys.GSI2_PK, "#s", TableKeys.GSI2_SK))
                 .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(TableKeys.PENDING_PARTITION),
                         ":before", AttributeValue.fromS(PaymentItemMapper.SORTABLE_TIME.format(sentBefore))))
-                .projectionExpression("id")
                 .limit(limit)
                 .build();
         try {
-            return dynamoDb.query(request).items().stream().map(item -> item.get("id").s()).toList();
+            // The index projects keys only (it exists to find work, not to serve it): the id is in the key.
+            return dynamoDb.query(request).items().stream()
+                    .map(item -> TableKeys.paymentIdOf(item.get(TableKeys.PK).s())).toList();
         } catch (SdkException e) {
             throw DynamoDbErrors.failure("list pending payments", e);
         }

@@ -28,6 +28,11 @@ final class TableKeys {
         return "PAYMENT#" + paymentId;
     }
 
+    /** The payment id in a payment item's partition key. */
+    static String paymentIdOf(String pk) {
+        return pk.substring("PAYMENT#".length());
+    }
+
     static String merchantPk(String merchantId) {
         return "MERCHANT#" + merchantId;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -13,7 +14,12 @@ import java.util.Map;
 
 /** The processor's small JSON shapes, read and written with streaming jackson-core (no data binding). */
 final class ProcessorJson {
+    /**
+     * Duplicate keys are refused: {@code {"status":"declined","status":"approved"}} has no one meaning, and an answer
+     * without one meaning must read as unknown, not as whichever key a map kept last.
+     */
     private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).maxStringLength(64 * 1024).build())
             .build();
 
@@ -22,7 +28,8 @@ final class ProcessorJson {
 
     /**
      * The top-level scalar members of a JSON object as text (nested values skipped), or null when the body is not
-     * one well-formed JSON object. Never throws: the caller decides what an unreadable answer means.
+     * one well-formed JSON object without duplicate keys. Never throws: the caller decides what an unreadable answer
+     * means.
      */
     static Map<String, String> parseFlatObject(String body) {
         if (body == null || body.isBlank()) {
