@@ -16,6 +16,7 @@ import java.util.Map;
 public final class ReconcilerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     /** Payments settled per run; a run takes at most this many lookups of a few seconds each. */
     static final int BATCH = 50;
+    private static final java.time.Duration LOOKUP_MARGIN = java.time.Duration.ofSeconds(12);
     private static final StructuredLog LOG = StructuredLog.get(ReconcilerHandler.class);
 
     private final Reconciler reconciler;
@@ -33,7 +34,10 @@ public final class ReconcilerHandler implements RequestHandler<Map<String, Objec
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
         StructuredLog.putContext("requestId", context == null ? null : context.getAwsRequestId());
         try {
-            Reconciler.Report report = reconciler.run(BATCH);
+            // Start no payment that could not finish before the invocation's timeout (a lookup takes up to 5 s).
+            java.time.Instant deadline = context == null ? java.time.Instant.MAX
+                    : java.time.Instant.now().plusMillis(context.getRemainingTimeInMillis()).minus(LOOKUP_MARGIN);
+            Reconciler.Report report = reconciler.run(BATCH, deadline);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("examined", report.examined());
             out.put("settled", report.settled());

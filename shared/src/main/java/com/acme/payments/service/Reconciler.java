@@ -19,6 +19,8 @@ public final class Reconciler {
     private static final StructuredLog LOG = StructuredLog.get(Reconciler.class);
     /** Calls younger than this are most likely still being answered by the request that sent them. */
     public static final Duration MIN_AGE = Duration.ofSeconds(10);
+    /** Refund lookups per payment per run, so one payment with many pending refunds cannot starve the others. */
+    static final int REFUND_LOOKUPS_PER_PAYMENT = 10;
 
     private final PaymentStore store;
     private final PaymentService payments;
@@ -33,19 +35,31 @@ public final class Reconciler {
     /** What one run did. */
     public record Report(int examined, int settled, int stillPending, int failed) { }
 
-    /** Reconciles up to {@code maxPayments} due payments; one payment's failure does not stop the others. */
+    /** Reconciles up to {@code maxPayments} due payments, with no time limit (tests, the local timer). */
     public Report run(int maxPayments) {
+        return run(maxPayments, java.time.Instant.MAX);
+    }
+
+    /**
+     * Reconciles up to {@code maxPayments} due payments, starting none after {@code deadline} (the invocation's
+     * remaining time, less the longest lookup); one payment's failure does not stop the others.
+     */
+    public Report run(int maxPayments, java.time.Instant deadline) {
         List<String> due = store.duePending(clock.instant().minus(MIN_AGE), maxPayments);
         int settled = 0;
         int pending = 0;
         int failed = 0;
         for (String id : due) {
+            if (clock.instant().isAfter(deadline)) {
+                pending++;
+                continue;
+            }
             try {
                 Payment before = store.find(id).orElse(null);
                 if (before == null || !before.hasPendingCalls()) {
                     continue;
                 }
-                Payment after = payments.reconcile(before, Integer.MAX_VALUE);
+                Payment after = payments.reconcile(before, REFUND_LOOKUPS_PER_PAYMENT);
                 if (after.hasPendingCalls()) {
                     pending++;
                 } else {
