@@ -85,13 +85,17 @@ public final class PaymentService {
      * idempotency claim), the authorization resumes: re-sent with the same processor key, or its outcome returned.
      *
      * @return the stored payment: AUTHORIZED/CAPTURED, DECLINED, FAILED, or PENDING when the outcome is unknown
-     * @throws ValidationException when the configured policy refuses the currency or amount (nothing is stored)
+     * @throws ValidationException when the configured policy refuses a new payment's currency or amount (nothing is
+     *                             stored)
      */
     public Payment create(String merchantId, String paymentId, CreatePaymentCommand command) {
-        checkPolicy(command.amount());
         Optional<Payment> existing = store.find(paymentId);
         boolean createdNow = false;
         if (existing.isEmpty()) {
+            // The policy governs new payments. A resumed one passed it when its call was first sent: refusing it
+            // now (the limits changed since) would answer "invalid" and free the key of a payment that may be
+            // charged.
+            checkPolicy(command.amount());
             Payment fresh = Payment.newPending(paymentId, merchantId, command.amount(),
                     command.paymentMethod().masked(), command.description(), command.metadata(), command.capture(),
                     clock.instant(), region);
@@ -108,7 +112,7 @@ public final class PaymentService {
         if (!createdNow) {
             // A resumed request: record the re-send first, so reconciliation measures its grace from now.
             Instant now = clock.instant();
-            payment = transition(paymentId, p -> p.isPending(paymentId) ? p.resend(paymentId, now) : p);
+            payment = apply(paymentId, p -> p.isPending(paymentId) ? p.resend(paymentId, now) : p);
         }
         if (!payment.isPending(paymentId)) {
             return payment;
@@ -178,8 +182,11 @@ public final class PaymentService {
     }
 
     private Payment runAttempt(String merchantId, String paymentId, String attemptId, UnaryOperator<Payment> start) {
-        owned(load(paymentId), merchantId);
-        Payment started = transition(paymentId, p -> p.recordedOutcome(attemptId) != null ? p : start.apply(p));
+        Payment current = owned(load(paymentId), merchantId);
+        UnaryOperator<Payment> startOrResume = p -> p.recordedOutcome(attemptId) != null ? p : start.apply(p);
+        // A retry of a begun attempt may have sent its call already (see apply).
+        Payment started = current.isPending(attemptId) ? apply(paymentId, startOrResume)
+                : transition(paymentId, startOrResume);
         if (!started.isPending(attemptId)) {
             return answer(started, attemptId);
         }
@@ -218,10 +225,13 @@ public final class PaymentService {
         if (amount <= 0) {
             throw new ValidationException("amount", "must be a positive integer in minor units");
         }
-        owned(load(paymentId), merchantId);
+        Payment current = owned(load(paymentId), merchantId);
         Instant now = clock.instant();
-        Payment started = transition(paymentId, p -> p.findRefund(refundId).isPresent()
-                ? p.resendRefund(refundId, now) : p.beginRefund(refundId, amount, now));
+        UnaryOperator<Payment> startOrResume = p -> p.findRefund(refundId).isPresent()
+                ? p.resendRefund(refundId, now) : p.beginRefund(refundId, amount, now);
+        // A retry of a begun refund may have sent its call already (see apply).
+        Payment started = current.findRefund(refundId).isPresent() ? apply(paymentId, startOrResume)
+                : transition(paymentId, startOrResume);
         Refund refund = started.refund(refundId);
         Payment after = started;
         if (refund.status() == RefundStatus.PENDING) {
@@ -332,7 +342,8 @@ public final class PaymentService {
     /**
      * Applies a transition before any processor call. Transitions are idempotent, so a write whose answer was lost
      * is recognised on the next read (the transition returns the state unchanged) and never applied twice. Losing
-     * every race means nothing was written and nothing sent: {@link ConcurrentUpdateException} (409) is then safe.
+     * every race before a new call means nothing was written and nothing sent: {@link ConcurrentUpdateException}
+     * (409) is then safe. Once a call may have been sent, writes go through {@link #apply}.
      */
     private Payment transition(String paymentId, UnaryOperator<Payment> transition) {
         for (int attempt = 1; ; attempt++) {
@@ -354,16 +365,18 @@ public final class PaymentService {
     }
 
     /**
-     * Records a processor answer. Money may have moved, so giving up must never look like "nothing happened":
-     * after losing every race it fails with a retryable {@link DependencyException}, which keeps the idempotency
-     * claim; the client's retry resumes the attempt and records the answer then.
+     * A write made after a processor call of this request may have been sent: recording its answer, or recording
+     * the re-send of a resumed call (whose earlier send may have moved money). Giving up must never look like
+     * "nothing happened" (a 409 frees the idempotency key, and the client's retry would start a second payment or
+     * refund): after losing every race it fails with a retryable {@link DependencyException}, which keeps the
+     * claim; the client's retry resumes the call and records it then.
      */
     private Payment apply(String paymentId, UnaryOperator<Payment> transition) {
         try {
             return transition(paymentId, transition);
         } catch (ConcurrentUpdateException e) {
-            throw new DependencyException("could not record a processor outcome on " + paymentId
-                    + " after " + WRITE_TRIES + " tries", true, e);
+            throw new DependencyException("could not write payment " + paymentId + " after " + WRITE_TRIES
+                    + " tries; a processor call may have been sent", true, e);
         }
     }
 }
