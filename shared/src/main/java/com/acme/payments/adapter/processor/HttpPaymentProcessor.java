@@ -106,10 +106,10 @@ public final class HttpPaymentProcessor implements PaymentProcessor {
     /**
      * Fails closed: only the processor's own, well-formed answer is definitive. The JSON {@code status} decides,
      * and it must agree with the HTTP status: {@code approved} (with a reference) on a 2xx, {@code declined} on a
-     * 2xx or 402, {@code failed} on a 4xx/5xx other than 409 (the processor saying it did nothing), and, for a
-     * lookup, {@code not_found} on a 404. Anything else (an unparsable body, an HTML page from a proxy, a 502/503/504
-     * from a load balancer that may have forwarded the call, a 409 "key in use", {@code pending}) is
-     * {@link Result.Unknown}: reconciled later, never guessed.
+     * 2xx or 402, {@code failed} on a 4xx/5xx other than 409 for a call (the processor saying it did nothing), and,
+     * for a lookup, {@code not_found} on a 404. Anything else (an unparsable body, an HTML page from a proxy, a
+     * 502/503/504 from a load balancer that may have forwarded the call, a 409 "key in use", {@code pending}, a
+     * lookup's own {@code failed}) is {@link Result.Unknown}: reconciled later, never guessed.
      */
     static Result interpret(int httpStatus, String body, boolean lookup) {
         Map<String, String> answer = ProcessorJson.parseFlatObject(body);
@@ -126,7 +126,10 @@ public final class HttpPaymentProcessor implements PaymentProcessor {
                     : new Result.Unknown("approval without a reference or on HTTP " + httpStatus);
             case "declined" -> ok || httpStatus == 402 ? new Result.Declined(reason)
                     : new Result.Unknown("decline on HTTP " + httpStatus);
-            case "failed" -> refused ? new Result.Failed(reason) : new Result.Unknown("failure on HTTP " + httpStatus);
+            // A lookup's HTTP status is the lookup's own: its "failed" (a wrong API key, an outage) says that the
+            // lookup did nothing, not that the call it asks about failed.
+            case "failed" -> refused && !lookup ? new Result.Failed(reason)
+                    : new Result.Unknown("failure on HTTP " + httpStatus);
             case "not_found" -> lookup && httpStatus == 404 ? new Result.NotFound()
                     : new Result.Unknown("not_found on HTTP " + httpStatus);
             default -> new Result.Unknown("processor status '" + safe(state) + "' on HTTP " + httpStatus);
