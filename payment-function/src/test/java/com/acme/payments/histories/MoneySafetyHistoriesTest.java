@@ -501,6 +501,33 @@ class MoneySafetyHistoriesTest {
                 .isEqualTo(processor.authorizationOf(paymentId).captured).isEqualTo(5_000);
     }
 
+    /**
+     * History 5, when the write's answer is a DynamoDB 500 the SDK does not retry: recording the refund's approval
+     * commits and the service sees a failure: 503, the claim kept. The retry finds the refund recorded and answers
+     * it, with no second processor call and no second entry. The code before the redesign handled this case too (a
+     * 5xx kept the claim, the takeover found the refund settled), so this test does not fail on 3efbe60; it keeps the
+     * redesign from losing it.
+     */
+    @Test
+    void history5_committedOutcomeAnsweredWithA500IsReportedOnceOnRetry() {
+        String paymentId = world.approvedPayment(1_000, true);
+        String key = world.newKey();
+        processor.script(Kind.REFUND,
+                Script.approves().whileInFlight(call -> world.store.nextWrites(Fault.COMMIT_THEN_FAIL)));
+
+        Answer first = world.refund(paymentId, key, 300);
+        world.clock.advance(PAST_THE_LOCK);
+        Answer resumed = world.refund(paymentId, key, 300);
+
+        assertThat(first.status()).isEqualTo(503);
+        assertThat(resumed.status()).as("the resumed refund: %s", resumed).isEqualTo(201);
+        assertThat(resumed.json().get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(processor.calls(Kind.REFUND)).hasSize(1);
+        Payment stored = world.store.stored(paymentId);
+        assertThat(stored.refunds()).hasSize(1);
+        assertThat(stored.refundedAmount()).isEqualTo(processor.authorizationOf(paymentId).refunded).isEqualTo(300);
+    }
+
     // ---- 6 ---------------------------------------------------------------------------------------------------------
 
     /**
