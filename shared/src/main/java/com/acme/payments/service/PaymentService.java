@@ -111,8 +111,8 @@ public final class PaymentService {
         Payment payment = owned(existing.orElseThrow(() -> new PaymentNotFoundException(paymentId)), merchantId);
         if (!createdNow) {
             // A resumed request: record the re-send first, so reconciliation measures its grace from now.
-            Instant now = clock.instant();
-            payment = apply(paymentId, p -> p.isPending(paymentId) ? p.resend(paymentId, now) : p);
+            // The send time is read inside the write's retry loop, so it is at most one write before the send.
+            payment = apply(paymentId, p -> p.isPending(paymentId) ? p.resend(paymentId, clock.instant()) : p);
         }
         if (!payment.isPending(paymentId)) {
             return payment;
@@ -120,7 +120,7 @@ public final class PaymentService {
         Result result = processor.authorize(new PaymentProcessor.AuthorizeRequest(paymentId,
                 command.amount().minorUnits(), command.amount().currency(), command.paymentMethod().reveal(),
                 command.capture(), payment.pending().processorKey()));
-        return record(paymentId, paymentId, payment.pending().sends(), result);
+        return record(paymentId, paymentId, payment.pending().sends(), result, false);
     }
 
     private void checkPolicy(Money amount) {
@@ -165,9 +165,9 @@ public final class PaymentService {
      * @throws ProcessorRejectedException when the processor refused; the payment stays AUTHORIZED
      */
     public Payment capture(String merchantId, String paymentId, String attemptId, Long amount) {
-        Instant now = clock.instant();
-        return runAttempt(merchantId, paymentId, attemptId, p -> p.isPending(attemptId) ? p.resend(attemptId, now)
-                : p.beginCapture(attemptId, amount == null ? p.authorizedAmount() : amount, now));
+        return runAttempt(merchantId, paymentId, attemptId, p -> p.isPending(attemptId)
+                ? p.resend(attemptId, clock.instant())
+                : p.beginCapture(attemptId, amount == null ? p.authorizedAmount() : amount, clock.instant()));
     }
 
     /**
@@ -176,9 +176,8 @@ public final class PaymentService {
      * @throws ProcessorRejectedException when the processor refused; the payment stays AUTHORIZED
      */
     public Payment cancel(String merchantId, String paymentId, String attemptId) {
-        Instant now = clock.instant();
-        return runAttempt(merchantId, paymentId, attemptId,
-                p -> p.isPending(attemptId) ? p.resend(attemptId, now) : p.beginCancel(attemptId, now));
+        return runAttempt(merchantId, paymentId, attemptId, p -> p.isPending(attemptId)
+                ? p.resend(attemptId, clock.instant()) : p.beginCancel(attemptId, clock.instant()));
     }
 
     private Payment runAttempt(String merchantId, String paymentId, String attemptId, UnaryOperator<Payment> start) {
@@ -197,7 +196,7 @@ public final class PaymentService {
             case CANCEL -> processor.voidAuthorization(started.processorReference(), call.processorKey());
             case AUTHORIZE -> throw new IllegalStateException("an authorization is not an attempt of its own");
         };
-        Payment after = record(paymentId, attemptId, call.sends(), result);
+        Payment after = record(paymentId, attemptId, call.sends(), result, false);
         return after.isPending(attemptId) ? after : answer(after, attemptId);
     }
 
@@ -226,9 +225,8 @@ public final class PaymentService {
             throw new ValidationException("amount", "must be a positive integer in minor units");
         }
         Payment current = owned(load(paymentId), merchantId);
-        Instant now = clock.instant();
         UnaryOperator<Payment> startOrResume = p -> p.findRefund(refundId).isPresent()
-                ? p.resendRefund(refundId, now) : p.beginRefund(refundId, amount, now);
+                ? p.resendRefund(refundId, clock.instant()) : p.beginRefund(refundId, amount, clock.instant());
         // A retry of a begun refund may have sent its call already (see apply).
         Payment started = current.findRefund(refundId).isPresent() ? apply(paymentId, startOrResume)
                 : transition(paymentId, startOrResume);
@@ -237,7 +235,7 @@ public final class PaymentService {
         if (refund.status() == RefundStatus.PENDING) {
             Result result = processor.refund(started.processorReference(), refund.amount(), started.currency(),
                     refund.processorKey());
-            after = recordRefund(paymentId, refundId, refund.sends(), result);
+            after = recordRefund(paymentId, refundId, refund.sends(), result, false);
         }
         Refund finalRefund = after.refund(refundId);
         if (finalRefund.status() == RefundStatus.FAILED) {
@@ -252,26 +250,35 @@ public final class PaymentService {
 
     // ---- recording outcomes ------------------------------------------------------------------------------------
 
-    /** @param sends the send count of the call this result answers */
-    private Payment record(String paymentId, String attemptId, int sends, Result result) {
+    /**
+     * @param sends      the send count of the call this result answers
+     * @param fromLookup the answer of a lookup (the processor's record of the key), not of a send
+     */
+    private Payment record(String paymentId, String attemptId, int sends, Result result, boolean fromLookup) {
         Instant now = clock.instant();
         return switch (result) {
             case Result.NotSent n -> apply(paymentId, p -> p.notExecuted(attemptId, sends, n.reason(), now));
             case Result.Approved a -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.APPROVED, a.reference(), now));
             case Result.Declined d -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.DECLINED, d.reason(), now));
-            case Result.Failed f -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.FAILED, f.reason(), now));
+            // A send's "failed" may come from in front of the processor's idempotency layer (a rate limit, a key
+            // rotation): it proves nothing about an earlier send of the key, so it settles only a first send.
+            case Result.Failed f -> fromLookup
+                    ? apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.FAILED, f.reason(), now))
+                    : apply(paymentId, p -> p.notExecuted(attemptId, sends, f.reason(), now));
             case Result.Unknown u -> load(paymentId);
             case Result.NotFound n -> load(paymentId);
         };
     }
 
-    private Payment recordRefund(String paymentId, String refundId, int sends, Result result) {
+    private Payment recordRefund(String paymentId, String refundId, int sends, Result result, boolean fromLookup) {
         Instant now = clock.instant();
         return switch (result) {
             case Result.NotSent n -> apply(paymentId, p -> p.refundNotExecuted(refundId, sends, n.reason(), now));
             case Result.Approved a -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.APPROVED, a.reference(), now));
             case Result.Declined d -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.DECLINED, d.reason(), now));
-            case Result.Failed f -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.FAILED, f.reason(), now));
+            case Result.Failed f -> fromLookup
+                    ? apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.FAILED, f.reason(), now))
+                    : apply(paymentId, p -> p.refundNotExecuted(refundId, sends, f.reason(), now));
             case Result.Unknown u -> load(paymentId);
             case Result.NotFound n -> load(paymentId);
         };
@@ -316,8 +323,8 @@ public final class PaymentService {
             if (result instanceof Result.Unknown || result instanceof Result.NotSent) {
                 return current;
             }
-            return isRefund ? recordRefund(current.id(), callId, sendsSeen, result)
-                    : record(current.id(), callId, sendsSeen, result);
+            return isRefund ? recordRefund(current.id(), callId, sendsSeen, result, true)
+                    : record(current.id(), callId, sendsSeen, result, true);
         } catch (OutcomeConflictException conflict) {
             // Our records and the processor's ledger disagree: an operator must look. Never hidden, never "fixed".
             LOG.error("processor outcome conflicts with our record", conflict, "alarm", "ProcessorLedgerConflict");
