@@ -79,9 +79,12 @@ class IdempotencyTest {
         };
     }
 
+    /** Every invocation has its own request id (Lambda's), which owns the claim it makes. */
+    private static final java.util.concurrent.atomic.AtomicLong REQUEST_IDS = new java.util.concurrent.atomic.AtomicLong();
+
     private static ApiRequest request(String merchantKey, String body) {
         return new ApiRequest("POST", "/payments", merchantKey == null ? Map.of() : Map.of("idempotency-key", merchantKey),
-                Map.of(), body, Map.of(), "req-1");
+                Map.of(), body, Map.of(), "req-" + REQUEST_IDS.incrementAndGet());
     }
 
     private ApiResponse execute(String body, Function<String, ApiResponse> work) {
@@ -477,30 +480,30 @@ class IdempotencyTest {
         }
 
         @Override
-        public Claim claim(String scope, String key, String fingerprint, String resourceId, Instant now,
-                           Instant lockUntil, Instant expiresAt) {
-            return delegate.claim(scope, key, fingerprint, resourceId, now, lockUntil, expiresAt);
+        public Claim claim(String scope, String key, String fingerprint, String resourceId, String owner,
+                           Instant now, Instant lockUntil, Instant expiresAt) {
+            return delegate.claim(scope, key, fingerprint, resourceId, owner, now, lockUntil, expiresAt);
         }
 
         @Override
-        public void complete(String scope, String key, String outcome) {
+        public boolean complete(String scope, String key, String owner, String outcome) {
             if (failComplete) {
                 throw new DependencyException("DynamoDB failed to complete idempotency key", true, null);
             }
-            delegate.complete(scope, key, outcome);
+            return delegate.complete(scope, key, owner, outcome);
         }
 
         @Override
-        public void release(String scope, String key) {
-            delegate.release(scope, key);
+        public void release(String scope, String key, String owner) {
+            delegate.release(scope, key, owner);
         }
 
         @Override
-        public void unlock(String scope, String key, Instant now) {
+        public void unlock(String scope, String key, String owner, Instant now) {
             if (failUnlock) {
                 throw new DependencyException("DynamoDB failed to unlock idempotency key", true, null);
             }
-            delegate.unlock(scope, key, now);
+            delegate.unlock(scope, key, owner, now);
         }
     }
 }
