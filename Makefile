@@ -34,9 +34,10 @@ test: ## Run every test: unit, integration (against the emulator), template chec
 	$(REPO_ROOT)/scripts/test-all.sh
 
 simulate: bootstrap ## Money-safety simulator, as many seeded histories as asked: make simulate SEEDS=100000 [FIRST_SEED=1]
-	$(MVNW) -q -pl shared,payment-function -am install -DskipTests
-	$(MVNW) -q -pl payment-function surefire:test -Dtest='MoneySimulationTest#everyHistoryKeepsOurRecordsEqualToTheProcessorsLedger' \
-	  -Dsimulation.seeds="$${SEEDS:-2000}" -Dsimulation.firstSeed="$${FIRST_SEED:-1}" -Dsurefire.failIfNoSpecifiedTests=false \
+	# One reactor (shared + payment-function), so the run never picks up another checkout's jars from ~/.m2.
+	$(MVNW) -q -pl shared,payment-function -am test \
+	  -Dtest='MoneySimulationTest#everyHistoryKeepsOurRecordsEqualToTheProcessorsLedger' -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dsimulation.seeds="$${SEEDS:-2000}" -Dsimulation.firstSeed="$${FIRST_SEED:-1}" \
 	  || { cat $(REPO_ROOT)/payment-function/target/simulation-summary.txt 2>/dev/null; exit 1; }
 	cat $(REPO_ROOT)/payment-function/target/simulation-summary.txt
 
