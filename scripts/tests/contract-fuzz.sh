@@ -87,8 +87,10 @@ mkdir -p "$OUT" "$RUNTIME_DIR"
 py() { "$ROOT/.tools/venvs/schemathesis/bin/python" "$@"; }
 free_port() { py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# The local runtime's classpath: the deployed jar plus the local-only runtime, as scripts/local.sh runs it.
-runtime_jars=("$ROOT/payment-function/target/payment-function.jar" "$ROOT/local-runtime/target/local-runtime.jar")
+# The local runtime's classpath, as scripts/local.sh runs it: the deployed jar, the local-only runtime and the
+# processor double its stub serves.
+runtime_jars=("$ROOT/payment-function/target/payment-function.jar" "$ROOT/local-runtime/target/local-runtime.jar"
+  "$ROOT/processor-double/target/processor-double.jar")
 
 bring_up() {
   if [[ -z "${AWS_ENDPOINT_URL:-}" ]]; then
@@ -101,7 +103,7 @@ bring_up() {
   # Rebuilt only when a main source is newer than the jars (in `make test`, Maven has just built them).
   local stale=0 jar
   for jar in "${runtime_jars[@]}"; do
-    if [[ ! -f "$jar" ]] || [[ -n "$(find "$ROOT"/{shared,payment-function,local-runtime}/src/main -newer "$jar" \
+    if [[ ! -f "$jar" ]] || [[ -n "$(find "$ROOT"/{processor-double,shared,payment-function,local-runtime}/src/main -newer "$jar" \
          -type f -print -quit)" ]]; then stale=1; fi
   done
   if (( stale )); then

@@ -9,9 +9,10 @@ import com.acme.payments.domain.PaymentStatus;
 import com.acme.payments.domain.RefundStatus;
 import com.acme.payments.domain.Transition;
 import com.acme.payments.domain.ValidationException;
+import com.acme.payments.processordouble.InMemoryProcessor;
+import com.acme.payments.processordouble.InMemoryProcessor.FollowUpFailure;
+import com.acme.payments.processordouble.InMemoryProcessor.Kind;
 import com.acme.payments.testsupport.FakeProcessor;
-import com.acme.payments.testsupport.FakeProcessor.FollowUpFailure;
-import com.acme.payments.testsupport.FakeProcessor.Kind;
 import com.acme.payments.testsupport.InMemoryPaymentStore;
 import com.acme.payments.testsupport.MutableClock;
 import org.junit.jupiter.api.Nested;
@@ -260,7 +261,7 @@ class PaymentServiceTest {
 
             // Had the retry reused the first key, the processor would have replayed the decline.
             assertThat(retried.status()).isEqualTo(PaymentStatus.CAPTURED);
-            List<FakeProcessor.Call> calls = processor.calls(Kind.CAPTURE);
+            List<InMemoryProcessor.Call> calls = processor.calls(Kind.CAPTURE);
             assertThat(calls).hasSize(2);
             assertThat(calls.get(0).idempotencyKey()).isNotEqualTo(calls.get(1).idempotencyKey());
             assertThat(processor.captures()).isEqualTo(1);
@@ -438,7 +439,7 @@ class PaymentServiceTest {
 
             assertThat(resumed.refund().status()).isEqualTo(RefundStatus.SUCCEEDED);
             assertThat(processor.calls(Kind.REFUND)).hasSize(2)
-                    .extracting(FakeProcessor.Call::idempotencyKey).containsOnly("re_1:refund");
+                    .extracting(InMemoryProcessor.Call::idempotencyKey).containsOnly("re_1:refund");
             assertThat(processor.refunds()).isEqualTo(1);
             assertThat(processor.refundedAmount()).isEqualTo(3_000);
         }
@@ -506,7 +507,7 @@ class PaymentServiceTest {
             assertThat(read.pendingOperation()).isNull();
             assertThat(read.processorReference()).isNotBlank();
             assertThat(stored(id)).isEqualTo(read);
-            assertThat(processor.calls(Kind.LOOKUP)).extracting(FakeProcessor.Call::idempotencyKey)
+            assertThat(processor.calls(Kind.LOOKUP)).extracting(InMemoryProcessor.Call::idempotencyKey)
                     .containsExactly(id + ":authorize");
             assertThat(processor.authorizations()).isEqualTo(1);
         }
