@@ -15,6 +15,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -33,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Only the translation lives here: approved is 200 {@code {"status":"approved","reference":…}}, declined 402
  * {@code {"status":"declined","reason":…}}; failures (nothing recorded) are 500 ({@code processor_error}), 503
  * ({@code processor_unavailable}) or 404 ({@code unknown_authorization}); a late answer (the {@code tok_timeout…}
- * token, a scripted timeout) is sent after {@link #slowMillis}, later than any client timeout. Calls need
+ * token, a scripted timeout) is sent after {@link #slowMillis}, later than any client timeout; a lookup while lookups
+ * are unavailable is a 503 without a processor status, as a load balancer would answer. Calls need
  * {@code X-Api-Key}; POSTs need {@code Idempotency-Key}.
  *
  * <p>For tests and by hand: {@code GET /_stats} counts distinct money movements and requests;
@@ -54,6 +56,7 @@ public final class StubProcessor implements AutoCloseable {
     /** @param apiKeys accepted keys (each region seeds its own SecureString) */
     public StubProcessor(String host, int port, Set<String> apiKeys) throws IOException {
         this.apiKeys = Set.copyOf(apiKeys);
+        warmUp();
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::dispatch);
@@ -168,15 +171,43 @@ public final class StubProcessor implements AutoCloseable {
         };
     }
 
+    private record Reply(int status, ObjectNode body) { }
+
     private void answer(HttpExchange exchange, Answer answer) throws IOException {
-        switch (answer.outcome()) {
-            case Outcome.Approved a -> send(exchange, 200,
+        Reply reply = reply(answer.outcome());
+        send(exchange, reply.status(), reply.body());
+    }
+
+    private Reply reply(Outcome outcome) {
+        return switch (outcome) {
+            case Outcome.Approved a -> new Reply(200,
                     json.createObjectNode().put("status", "approved").put("reference", a.reference()));
-            case Outcome.Declined d -> send(exchange, 402,
+            case Outcome.Declined d -> new Reply(402,
                     json.createObjectNode().put("status", "declined").put("reason", d.reason()));
-            case Outcome.Failed f -> send(exchange, statusOf(f), failure(f.reason()));
-            case Outcome.NotFound n -> send(exchange, 404, json.createObjectNode().put("status", "not_found"));
+            case Outcome.Failed f -> new Reply(statusOf(f), failure(f.reason()));
+            case Outcome.NotFound n -> new Reply(404, json.createObjectNode().put("status", "not_found"));
+            // What a load balancer in front of a processor that is down answers: no word from the processor itself.
+            case Outcome.Unavailable u -> new Reply(503, json.createObjectNode().put("message", "Service Unavailable"));
+        };
+    }
+
+    /**
+     * Runs every answer path once on a throwaway model, so the first real call is not the one that pays for class
+     * loading, the first random UUID and JSON writing: tests give the processor client timeouts of well under a
+     * second, and a cold first answer on a busy machine would read as a timeout.
+     */
+    private void warmUp() throws IOException {
+        InMemoryProcessor scratch = new InMemoryProcessor();
+        Outcome approved = scratch.authorize("warm-1", "warm", 1, "USD", "tok_warm", false).outcome();
+        String reference = ((Outcome.Approved) approved).reference();
+        List<Outcome> outcomes = List.of(approved, scratch.capture(reference, 1, "USD", "warm-2").outcome(),
+                scratch.authorize("warm-3", "warm", 1, "USD", "tok_decline", false).outcome(),
+                scratch.authorize("warm-4", "warm", 1, "USD", "tok_error", false).outcome(),
+                scratch.lookup("warm-5").outcome(), new Outcome.Unavailable());
+        for (Outcome outcome : outcomes) {
+            json.writeValueAsBytes(reply(outcome).body());
         }
+        json.readTree("{\"amount\":1,\"currency\":\"USD\"}".getBytes(StandardCharsets.UTF_8));
     }
 
     private static int statusOf(Outcome.Failed failed) {

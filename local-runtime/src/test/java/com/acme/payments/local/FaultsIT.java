@@ -7,7 +7,6 @@ import com.acme.payments.function.PaymentHandler;
 import com.acme.payments.port.PaymentProcessor;
 import com.acme.payments.testsupport.LocalAws;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,7 +88,7 @@ class FaultsIT {
         Map<String, String> env = env(300);
         Supplier<AppConfig> config = () -> new AppConfig(URI.create(processor.url()), deployment.apiKey,
                 Duration.ofMillis(700), Map.of("USD", 1_000_000L), Map.of());
-        PaymentProcessor real = new HttpPaymentProcessor(config, new ObjectMapper());
+        PaymentProcessor real = new HttpPaymentProcessor(config);
         PaymentProcessor cutting = new DelegatingProcessor(real) {
             volatile boolean armed = true;
 

@@ -8,7 +8,6 @@ import com.acme.payments.port.PaymentProcessor.Result;
 import com.acme.payments.processordouble.InMemoryProcessor;
 import com.acme.payments.processordouble.InMemoryProcessor.FollowUpFailure;
 import com.acme.payments.testsupport.FakeProcessor;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -45,7 +44,7 @@ class ProcessorDoublesAgreeTest {
             AppConfig config = new AppConfig(URI.create(stub.url()), API_KEY, Duration.ofMillis(1_500),
                     Map.of("USD", 1_000_000L), Map.of());
             warmUp(stub);
-            http = script(new Subject(new HttpPaymentProcessor(() -> config, new ObjectMapper()), stub.model()));
+            http = script(new Subject(new HttpPaymentProcessor(() -> config), stub.model()));
         }
 
         assertThat(http).isEqualTo(fake);
@@ -107,6 +106,7 @@ class ProcessorDoublesAgreeTest {
             case Result.Approved a -> "approved";
             case Result.Declined d -> "declined:" + d.reason();
             case Result.Failed f -> "failed";
+            case Result.NotSent n -> "not_sent";
             case Result.Unknown u -> "unknown";
             case Result.NotFound n -> "not_found";
         };

@@ -59,6 +59,9 @@ public final class InMemoryProcessor {
 
         /** Only from {@link #lookup}: no call with this key was ever recorded. */
         record NotFound() implements Outcome { }
+
+        /** Only from {@link #lookup} while {@linkplain #lookupsUnavailable lookups are unavailable}: no answer. */
+        record Unavailable() implements Outcome { }
     }
 
     /** Reasons of {@link Outcome.Failed}, which an adapter may map to its own error answers. */
@@ -146,11 +149,11 @@ public final class InMemoryProcessor {
 
     /**
      * The recorded outcome of an earlier call with this key, or {@link Outcome.NotFound} if none was recorded.
-     * While {@linkplain #lookupsUnavailable lookups are unavailable}: {@code Failed("processor_unavailable")}.
+     * While {@linkplain #lookupsUnavailable lookups are unavailable}: {@link Outcome.Unavailable}.
      */
     public Answer lookup(String idempotencyKey) {
         Answer answer = Answer.onTime(lookupsUnavailable.get()
-                ? new Outcome.Failed(PROCESSOR_UNAVAILABLE)
+                ? new Outcome.Unavailable()
                 : operations.getOrDefault(idempotencyKey, new Outcome.NotFound()));
         calls.add(new Call(Kind.LOOKUP, idempotencyKey, null, 0, answer));
         return answer;
@@ -224,7 +227,7 @@ public final class InMemoryProcessor {
         nextFollowUp.set(failure);
     }
 
-    /** While true, {@link #lookup} answers {@code Failed("processor_unavailable")}: the processor is down. */
+    /** While true, {@link #lookup} answers {@link Outcome.Unavailable}: the processor cannot be asked. */
     public void lookupsUnavailable(boolean unavailable) {
         lookupsUnavailable.set(unavailable);
     }

@@ -14,7 +14,8 @@ import java.util.List;
  * The {@link PaymentProcessor} port over the one processor model, {@link InMemoryProcessor} (local-runtime's
  * {@code StubProcessor} puts the same model behind HTTP). Only the translation lives here, and it is the one
  * {@code HttpPaymentProcessor} makes of the stub's answers: a late answer is {@code Unknown} (the caller timed
- * out), a lookup the processor could not answer is {@code Unknown}, everything else maps one to one.
+ * out), a lookup the processor could not answer is {@code Unknown}, everything else maps one to one (local-runtime's
+ * ProcessorDoublesAgreeTest holds the two to that).
  * Scripting and observations are the model's, passed through so tests read {@code processor.captures()}.
  */
 public final class FakeProcessor implements PaymentProcessor {
@@ -43,8 +44,7 @@ public final class FakeProcessor implements PaymentProcessor {
 
     @Override
     public Result lookup(String idempotencyKey) {
-        Answer answer = processor.lookup(idempotencyKey);
-        return answer.outcome() instanceof Outcome.Failed ? new Result.Unknown("processor unreachable") : result(answer);
+        return result(processor.lookup(idempotencyKey));
     }
 
     private static Result result(Answer answer) {
@@ -57,6 +57,7 @@ public final class FakeProcessor implements PaymentProcessor {
             case Outcome.Declined d -> new Result.Declined(d.reason());
             case Outcome.Failed f -> new Result.Failed(f.reason());
             case Outcome.NotFound n -> new Result.NotFound();
+            case Outcome.Unavailable u -> new Result.Unknown("processor unreachable");
         };
     }
 

@@ -46,7 +46,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         } catch (ConditionalCheckFailedException taken) {
             return existingClaim(merchantId, key, fingerprint, now, lockUntil);
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("claim idempotency key", e);
+            throw DynamoDbErrors.failure("claim idempotency key", e);
         }
     }
 
@@ -56,7 +56,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             existing = dynamoDb.getItem(b -> b.tableName(tableName).consistentRead(true).key(key(merchantId, key)))
                     .item();
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("read idempotency key", e);
+            throw DynamoDbErrors.failure("read idempotency key", e);
         }
         if (existing == null || existing.isEmpty()) {
             // Released between our write and this read: the client may simply retry.
@@ -66,7 +66,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             return new Claim.Mismatch();
         }
         if (COMPLETED.equals(existing.get("state").s())) {
-            return new Claim.Replay(toResponse(existing));
+            return new Claim.Replay(existing.get("outcome").s());
         }
         long lockedUntil = Long.parseLong(existing.get("lockedUntil").n());
         if (lockedUntil >= now.getEpochSecond()) {
@@ -85,24 +85,20 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         } catch (ConditionalCheckFailedException lostRace) {
             return new Claim.InFlight();
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("take over idempotency key", e);
+            throw DynamoDbErrors.failure("take over idempotency key", e);
         }
     }
 
     @Override
-    public void complete(String merchantId, String key, StoredResponse response) {
-        Map<String, AttributeValue> headers = new HashMap<>();
-        response.headers().forEach((k, v) -> headers.put(k, s(v)));
+    public void complete(String merchantId, String key, String outcome) {
         try {
             dynamoDb.updateItem(b -> b.tableName(tableName).key(key(merchantId, key))
-                    .updateExpression("SET #st = :completed, statusCode = :code, body = :body, headers = :headers")
+                    .updateExpression("SET #st = :completed, outcome = :outcome")
                     .conditionExpression("attribute_exists(pk)")
                     .expressionAttributeNames(Map.of("#st", "state"))
-                    .expressionAttributeValues(Map.of(":completed", s(COMPLETED),
-                            ":code", n(response.statusCode()), ":body", s(response.body()),
-                            ":headers", AttributeValue.fromM(headers))));
+                    .expressionAttributeValues(Map.of(":completed", s(COMPLETED), ":outcome", s(outcome))));
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("complete idempotency key", e);
+            throw DynamoDbErrors.failure("complete idempotency key", e);
         }
     }
 
@@ -116,17 +112,24 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         } catch (ConditionalCheckFailedException alreadyGone) {
             // Nothing to release.
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("release idempotency key", e);
+            throw DynamoDbErrors.failure("release idempotency key", e);
         }
     }
 
-    private static StoredResponse toResponse(Map<String, AttributeValue> item) {
-        Map<String, String> headers = new HashMap<>();
-        AttributeValue h = item.get("headers");
-        if (h != null && h.hasM()) {
-            h.m().forEach((k, v) -> headers.put(k, v.s()));
+    @Override
+    public void unlock(String merchantId, String key, Instant now) {
+        try {
+            dynamoDb.updateItem(b -> b.tableName(tableName).key(key(merchantId, key))
+                    .updateExpression("SET lockedUntil = :past")
+                    .conditionExpression("#st = :inprogress")
+                    .expressionAttributeNames(Map.of("#st", "state"))
+                    .expressionAttributeValues(Map.of(":past", n(now.getEpochSecond() - 1),
+                            ":inprogress", s(IN_PROGRESS))));
+        } catch (ConditionalCheckFailedException completedMeanwhile) {
+            // Nothing to unlock.
+        } catch (SdkException e) {
+            throw DynamoDbErrors.failure("unlock idempotency key", e);
         }
-        return new StoredResponse(Integer.parseInt(item.get("statusCode").n()), item.get("body").s(), headers);
     }
 
     private static Map<String, AttributeValue> key(String merchantId, String key) {
