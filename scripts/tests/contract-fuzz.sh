@@ -106,11 +106,16 @@ bring_up() {
     export AWS_ENDPOINT_URL="http://127.0.0.1:$EMULATOR_PORT"
   fi
 
-  # Rebuilt only when a main source is newer than the jars (in `make test`, Maven has just built them).
-  local stale=0 jar
-  for jar in "${runtime_jars[@]}"; do
-    if [[ ! -f "$jar" ]] || [[ -n "$(find "$ROOT"/{processor-double,shared,payment-function,local-runtime}/src/main -newer "$jar" \
-         -type f -print -quit)" ]]; then stale=1; fi
+  # Rebuilt only when a main source is newer than what was compiled from it (in `make test`, Maven has just built
+  # everything). Compared with the classes, not the jars: a reproducible jar whose content did not change keeps
+  # its old timestamp.
+  local stale=0 jar module newest
+  for jar in "${runtime_jars[@]}"; do [[ -f "$jar" ]] || stale=1; done
+  for module in processor-double shared payment-function local-runtime; do
+    newest="$(find "$ROOT/$module/target/classes" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-)"
+    if [[ -z "$newest" ]] || [[ -n "$(find "$ROOT/$module/src/main" -type f -newer "$newest" -print -quit)" ]]; then
+      stale=1
+    fi
   done
   if (( stale )); then
     log "building the function jar and the local runtime"
