@@ -10,7 +10,7 @@
 #   scripts/tests/contract-fuzz.sh --serve               only bring the API up (prints its URL and the identity
 #                                                        header) and keep it until Ctrl-C, to try requests by hand
 #
-# Without FUZZ_API_URL it brings up the parts of `make local` the API needs, in about 20 seconds: the emulator
+# Without FUZZ_API_URL it brings up the parts of `make local` the API needs (10-45 s, by machine load): the emulator
 # (AWS_ENDPOINT_URL when set, as in `make test`; else the one running on EMULATOR_PORT; else its own, stopped
 # afterwards), the payments table and SSM parameters exactly as template.yaml declares them
 # (contract-fuzz/local_env.py) under a fresh environment name, and the local runtime (real handler from the
