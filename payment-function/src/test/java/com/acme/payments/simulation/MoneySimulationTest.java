@@ -97,6 +97,7 @@ class MoneySimulationTest {
     /** Seeds that once found a bug; each replays the exact history that broke. */
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {
+            4L, // a re-send rejected at the processor's edge ("failed") settled a charged payment as FAILED
             26L, // a refused re-send of a refund whose first send had landed was recorded as FAILED (NotSent)
     })
     void regressions(long seed) {

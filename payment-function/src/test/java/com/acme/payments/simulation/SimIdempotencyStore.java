@@ -46,20 +46,21 @@ final class SimIdempotencyStore implements IdempotencyStore {
         failBeforeCommit();
         String id = scope + "#" + key;
         Record existing = records.get(id);
-        if (existing == null || existing.expiresAt < now.getEpochSecond()) {
+        if (existing == null || existing.expiresAt < now.getEpochSecond() && existing.outcome != null) {
             records.put(id, new Record(fingerprint, resourceId, lockUntil.getEpochSecond(), expiresAt.getEpochSecond()));
             if (sim.fault(0.03)) {
                 lostAnswers++;
                 // The SDK retries the put; its condition now fails on our own record, and the adapter reads it.
-                return existing(records.get(id), fingerprint, now, lockUntil, key);
+                return existing(records.get(id), fingerprint, now, lockUntil, expiresAt, key);
             }
             handOut(key, resourceId);
             return new Claim.Acquired(resourceId, false);
         }
-        return existing(existing, fingerprint, now, lockUntil, key);
+        return existing(existing, fingerprint, now, lockUntil, expiresAt, key);
     }
 
-    private Claim existing(Record existing, String fingerprint, Instant now, Instant lockUntil, String key) {
+    private Claim existing(Record existing, String fingerprint, Instant now, Instant lockUntil, Instant expiresAt,
+                           String key) {
         sim.step();
         if (!existing.fingerprint.equals(fingerprint)) {
             return new Claim.Mismatch();
@@ -71,6 +72,7 @@ final class SimIdempotencyStore implements IdempotencyStore {
             return new Claim.InFlight();
         }
         existing.lockedUntil = lockUntil.getEpochSecond();
+        existing.expiresAt = expiresAt.getEpochSecond();
         handOut(key, existing.resourceId);
         return new Claim.Acquired(existing.resourceId, true);
     }

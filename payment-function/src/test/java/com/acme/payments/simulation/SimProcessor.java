@@ -61,7 +61,8 @@ final class SimProcessor implements PaymentProcessor {
     public Result authorize(AuthorizeRequest request) {
         return call(request.idempotencyKey(), () -> {
             if (request.paymentMethod().contains("decline") || sim.chance(0.08)) {
-                return new Result.Declined("do_not_honor");
+                // Now and then a processor sends an essay: items must stay bounded whatever it sends.
+                return new Result.Declined(sim.chance(0.2) ? "do_not_honor ".repeat(400) : "do_not_honor");
             }
             if (sim.chance(0.04)) {
                 return new Result.Failed("issuer_unavailable");
@@ -132,6 +133,12 @@ final class SimProcessor implements PaymentProcessor {
         if (sim.fault(0.04)) {
             sim.trace.add(now, "processor", key + " connection refused (never sent)");
             return new Result.NotSent("processor unreachable");
+        }
+        if (sim.fault(0.03)) {
+            // Refused in front of the processor's idempotency layer (a rate limit, a rotated API key): "failed",
+            // whatever an earlier send of the same key did.
+            sim.trace.add(now, "processor", key + " rejected at the edge (failed, ledger untouched)");
+            return new Result.Failed("rate_limited");
         }
         if (sim.fault(0.04)) {
             sim.trace.add(now, "processor", key + " timed out before acting");

@@ -56,6 +56,10 @@ public record Payment(
     public static final int MAX_REFUNDS = 100;
     /** Finished capture and cancel attempts one payment may hold (each one failed but the last). */
     public static final int MAX_ATTEMPTS = 20;
+    /** Attempts kept for cancels beyond {@link #MAX_ATTEMPTS}. */
+    public static final int CANCEL_RESERVE = 5;
+    /** The longest processor text (reason, reference) kept on a payment. */
+    public static final int MAX_DETAIL = 200;
 
     public Payment {
         Objects.requireNonNull(id, "id");
@@ -140,7 +144,7 @@ public record Payment(
         if (isPending(attemptId)) {
             return this;
         }
-        requireIdle(PaymentStatus.AUTHORIZED, "capture");
+        requireIdle(PaymentStatus.AUTHORIZED, "capture", MAX_ATTEMPTS);
         if (captureAmount <= 0 || captureAmount > authorizedAmount) {
             throw new ValidationException("amount", "must be between 1 and the authorized amount " + authorizedAmount);
         }
@@ -153,7 +157,8 @@ public record Payment(
         if (isPending(attemptId)) {
             return this;
         }
-        requireIdle(PaymentStatus.AUTHORIZED, "cancel");
+        // A few slots more than a capture gets, so that failed captures can never leave a hold that cannot be voided.
+        requireIdle(PaymentStatus.AUTHORIZED, "cancel", MAX_ATTEMPTS + CANCEL_RESERVE);
         return next(status, authorizedAmount, capturedAmount, refunds,
                 new PendingCall(Operation.CANCEL, attemptId, 0, now, 1), attempts, processorReference, declineReason,
                 failureReason, now, null);
@@ -203,7 +208,8 @@ public record Payment(
      * @param detail the processor reference when approved, else the reason
      * @throws OutcomeConflictException when a different outcome is already recorded for this attempt
      */
-    public Payment recordOutcome(String attemptId, Outcome outcome, String detail, Instant now) {
+    public Payment recordOutcome(String attemptId, Outcome outcome, String rawDetail, Instant now) {
+        String detail = bounded(rawDetail);
         if (!isPending(attemptId)) {
             Outcome recorded = recordedOutcome(attemptId);
             if (recorded == outcome) {
@@ -272,7 +278,8 @@ public record Payment(
      *
      * @throws OutcomeConflictException when a different outcome is already recorded for this refund
      */
-    public Payment recordRefundOutcome(String refundId, Outcome outcome, String detail, Instant now) {
+    public Payment recordRefundOutcome(String refundId, Outcome outcome, String rawDetail, Instant now) {
+        String detail = bounded(rawDetail);
         Refund refund = refund(refundId);
         RefundStatus target = outcome == Outcome.APPROVED ? RefundStatus.SUCCEEDED : RefundStatus.FAILED;
         if (refund.status() != RefundStatus.PENDING) {
@@ -324,6 +331,11 @@ public record Payment(
 
     // ---- helpers --------------------------------------------------------------------------------------------
 
+    /** Keeps every item bounded in bytes, whatever a processor sends. */
+    private static String bounded(String detail) {
+        return detail == null || detail.length() <= MAX_DETAIL ? detail : detail.substring(0, MAX_DETAIL);
+    }
+
     private static String describe(Outcome outcome, String detail) {
         String word = switch (outcome) {
             case APPROVED -> "succeeded";
@@ -348,7 +360,7 @@ public record Payment(
         return updated;
     }
 
-    private void requireIdle(PaymentStatus required, String action) {
+    private void requireIdle(PaymentStatus required, String action, int maxAttempts) {
         if (pending != null) {
             throw new InvalidStateTransitionException(status, Reason.OPERATION_IN_PROGRESS,
                     "a " + pending.operation() + " is still in progress on this payment");
@@ -357,9 +369,9 @@ public record Payment(
             throw new InvalidStateTransitionException(status, Reason.NOT_ALLOWED_IN_STATUS,
                     action + " is allowed only from " + required);
         }
-        if (attempts.size() >= MAX_ATTEMPTS) {
+        if (attempts.size() >= maxAttempts) {
             throw new InvalidStateTransitionException(status, Reason.LIMIT_REACHED,
-                    "a payment holds at most " + MAX_ATTEMPTS + " capture or cancel attempts");
+                    "a payment holds at most " + maxAttempts + " " + action + " and earlier attempts");
         }
     }
 

@@ -85,13 +85,17 @@ public final class PaymentService {
      * idempotency claim), the authorization resumes: re-sent with the same processor key, or its outcome returned.
      *
      * @return the stored payment: AUTHORIZED/CAPTURED, DECLINED, FAILED, or PENDING when the outcome is unknown
-     * @throws ValidationException when the configured policy refuses the currency or amount (nothing is stored)
+     * @throws ValidationException when the configured policy refuses a new payment's currency or amount (nothing is
+     *                             stored)
      */
     public Payment create(String merchantId, String paymentId, CreatePaymentCommand command) {
-        checkPolicy(command.amount());
         Optional<Payment> existing = store.find(paymentId);
         boolean createdNow = false;
         if (existing.isEmpty()) {
+            // The policy governs new payments. A resumed one passed it when its call was first sent: refusing it
+            // now (the limits changed since) would answer "invalid" and free the key of a payment that may be
+            // charged.
+            checkPolicy(command.amount());
             Payment fresh = Payment.newPending(paymentId, merchantId, command.amount(),
                     command.paymentMethod().masked(), command.description(), command.metadata(), command.capture(),
                     clock.instant(), region);
@@ -107,8 +111,8 @@ public final class PaymentService {
         Payment payment = owned(existing.orElseThrow(() -> new PaymentNotFoundException(paymentId)), merchantId);
         if (!createdNow) {
             // A resumed request: record the re-send first, so reconciliation measures its grace from now.
-            Instant now = clock.instant();
-            payment = transition(paymentId, p -> p.isPending(paymentId) ? p.resend(paymentId, now) : p);
+            // The send time is read inside the write's retry loop, so it is at most one write before the send.
+            payment = apply(paymentId, p -> p.isPending(paymentId) ? p.resend(paymentId, clock.instant()) : p);
         }
         if (!payment.isPending(paymentId)) {
             return payment;
@@ -116,7 +120,7 @@ public final class PaymentService {
         Result result = processor.authorize(new PaymentProcessor.AuthorizeRequest(paymentId,
                 command.amount().minorUnits(), command.amount().currency(), command.paymentMethod().reveal(),
                 command.capture(), payment.pending().processorKey()));
-        return record(paymentId, paymentId, payment.pending().sends(), result);
+        return record(paymentId, paymentId, payment.pending().sends(), result, false);
     }
 
     private void checkPolicy(Money amount) {
@@ -161,9 +165,9 @@ public final class PaymentService {
      * @throws ProcessorRejectedException when the processor refused; the payment stays AUTHORIZED
      */
     public Payment capture(String merchantId, String paymentId, String attemptId, Long amount) {
-        Instant now = clock.instant();
-        return runAttempt(merchantId, paymentId, attemptId, p -> p.isPending(attemptId) ? p.resend(attemptId, now)
-                : p.beginCapture(attemptId, amount == null ? p.authorizedAmount() : amount, now));
+        return runAttempt(merchantId, paymentId, attemptId, p -> p.isPending(attemptId)
+                ? p.resend(attemptId, clock.instant())
+                : p.beginCapture(attemptId, amount == null ? p.authorizedAmount() : amount, clock.instant()));
     }
 
     /**
@@ -172,14 +176,16 @@ public final class PaymentService {
      * @throws ProcessorRejectedException when the processor refused; the payment stays AUTHORIZED
      */
     public Payment cancel(String merchantId, String paymentId, String attemptId) {
-        Instant now = clock.instant();
-        return runAttempt(merchantId, paymentId, attemptId,
-                p -> p.isPending(attemptId) ? p.resend(attemptId, now) : p.beginCancel(attemptId, now));
+        return runAttempt(merchantId, paymentId, attemptId, p -> p.isPending(attemptId)
+                ? p.resend(attemptId, clock.instant()) : p.beginCancel(attemptId, clock.instant()));
     }
 
     private Payment runAttempt(String merchantId, String paymentId, String attemptId, UnaryOperator<Payment> start) {
-        owned(load(paymentId), merchantId);
-        Payment started = transition(paymentId, p -> p.recordedOutcome(attemptId) != null ? p : start.apply(p));
+        Payment current = owned(load(paymentId), merchantId);
+        UnaryOperator<Payment> startOrResume = p -> p.recordedOutcome(attemptId) != null ? p : start.apply(p);
+        // A retry of a begun attempt may have sent its call already (see apply).
+        Payment started = current.isPending(attemptId) ? apply(paymentId, startOrResume)
+                : transition(paymentId, startOrResume);
         if (!started.isPending(attemptId)) {
             return answer(started, attemptId);
         }
@@ -190,7 +196,7 @@ public final class PaymentService {
             case CANCEL -> processor.voidAuthorization(started.processorReference(), call.processorKey());
             case AUTHORIZE -> throw new IllegalStateException("an authorization is not an attempt of its own");
         };
-        Payment after = record(paymentId, attemptId, call.sends(), result);
+        Payment after = record(paymentId, attemptId, call.sends(), result, false);
         return after.isPending(attemptId) ? after : answer(after, attemptId);
     }
 
@@ -218,16 +224,18 @@ public final class PaymentService {
         if (amount <= 0) {
             throw new ValidationException("amount", "must be a positive integer in minor units");
         }
-        owned(load(paymentId), merchantId);
-        Instant now = clock.instant();
-        Payment started = transition(paymentId, p -> p.findRefund(refundId).isPresent()
-                ? p.resendRefund(refundId, now) : p.beginRefund(refundId, amount, now));
+        Payment current = owned(load(paymentId), merchantId);
+        UnaryOperator<Payment> startOrResume = p -> p.findRefund(refundId).isPresent()
+                ? p.resendRefund(refundId, clock.instant()) : p.beginRefund(refundId, amount, clock.instant());
+        // A retry of a begun refund may have sent its call already (see apply).
+        Payment started = current.findRefund(refundId).isPresent() ? apply(paymentId, startOrResume)
+                : transition(paymentId, startOrResume);
         Refund refund = started.refund(refundId);
         Payment after = started;
         if (refund.status() == RefundStatus.PENDING) {
             Result result = processor.refund(started.processorReference(), refund.amount(), started.currency(),
                     refund.processorKey());
-            after = recordRefund(paymentId, refundId, refund.sends(), result);
+            after = recordRefund(paymentId, refundId, refund.sends(), result, false);
         }
         Refund finalRefund = after.refund(refundId);
         if (finalRefund.status() == RefundStatus.FAILED) {
@@ -242,26 +250,35 @@ public final class PaymentService {
 
     // ---- recording outcomes ------------------------------------------------------------------------------------
 
-    /** @param sends the send count of the call this result answers */
-    private Payment record(String paymentId, String attemptId, int sends, Result result) {
+    /**
+     * @param sends      the send count of the call this result answers
+     * @param fromLookup the answer of a lookup (the processor's record of the key), not of a send
+     */
+    private Payment record(String paymentId, String attemptId, int sends, Result result, boolean fromLookup) {
         Instant now = clock.instant();
         return switch (result) {
             case Result.NotSent n -> apply(paymentId, p -> p.notExecuted(attemptId, sends, n.reason(), now));
             case Result.Approved a -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.APPROVED, a.reference(), now));
             case Result.Declined d -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.DECLINED, d.reason(), now));
-            case Result.Failed f -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.FAILED, f.reason(), now));
+            // A send's "failed" may come from in front of the processor's idempotency layer (a rate limit, a key
+            // rotation): it proves nothing about an earlier send of the key, so it settles only a first send.
+            case Result.Failed f -> fromLookup
+                    ? apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.FAILED, f.reason(), now))
+                    : apply(paymentId, p -> p.notExecuted(attemptId, sends, f.reason(), now));
             case Result.Unknown u -> load(paymentId);
             case Result.NotFound n -> load(paymentId);
         };
     }
 
-    private Payment recordRefund(String paymentId, String refundId, int sends, Result result) {
+    private Payment recordRefund(String paymentId, String refundId, int sends, Result result, boolean fromLookup) {
         Instant now = clock.instant();
         return switch (result) {
             case Result.NotSent n -> apply(paymentId, p -> p.refundNotExecuted(refundId, sends, n.reason(), now));
             case Result.Approved a -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.APPROVED, a.reference(), now));
             case Result.Declined d -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.DECLINED, d.reason(), now));
-            case Result.Failed f -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.FAILED, f.reason(), now));
+            case Result.Failed f -> fromLookup
+                    ? apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.FAILED, f.reason(), now))
+                    : apply(paymentId, p -> p.refundNotExecuted(refundId, sends, f.reason(), now));
             case Result.Unknown u -> load(paymentId);
             case Result.NotFound n -> load(paymentId);
         };
@@ -306,8 +323,8 @@ public final class PaymentService {
             if (result instanceof Result.Unknown || result instanceof Result.NotSent) {
                 return current;
             }
-            return isRefund ? recordRefund(current.id(), callId, sendsSeen, result)
-                    : record(current.id(), callId, sendsSeen, result);
+            return isRefund ? recordRefund(current.id(), callId, sendsSeen, result, true)
+                    : record(current.id(), callId, sendsSeen, result, true);
         } catch (OutcomeConflictException conflict) {
             // Our records and the processor's ledger disagree: an operator must look. Never hidden, never "fixed".
             LOG.error("processor outcome conflicts with our record", conflict, "alarm", "ProcessorLedgerConflict");
@@ -332,7 +349,8 @@ public final class PaymentService {
     /**
      * Applies a transition before any processor call. Transitions are idempotent, so a write whose answer was lost
      * is recognised on the next read (the transition returns the state unchanged) and never applied twice. Losing
-     * every race means nothing was written and nothing sent: {@link ConcurrentUpdateException} (409) is then safe.
+     * every race before a new call means nothing was written and nothing sent: {@link ConcurrentUpdateException}
+     * (409) is then safe. Once a call may have been sent, writes go through {@link #apply}.
      */
     private Payment transition(String paymentId, UnaryOperator<Payment> transition) {
         for (int attempt = 1; ; attempt++) {
@@ -354,16 +372,18 @@ public final class PaymentService {
     }
 
     /**
-     * Records a processor answer. Money may have moved, so giving up must never look like "nothing happened":
-     * after losing every race it fails with a retryable {@link DependencyException}, which keeps the idempotency
-     * claim; the client's retry resumes the attempt and records the answer then.
+     * A write made after a processor call of this request may have been sent: recording its answer, or recording
+     * the re-send of a resumed call (whose earlier send may have moved money). Giving up must never look like
+     * "nothing happened" (a 409 frees the idempotency key, and the client's retry would start a second payment or
+     * refund): after losing every race it fails with a retryable {@link DependencyException}, which keeps the
+     * claim; the client's retry resumes the call and records it then.
      */
     private Payment apply(String paymentId, UnaryOperator<Payment> transition) {
         try {
             return transition(paymentId, transition);
         } catch (ConcurrentUpdateException e) {
-            throw new DependencyException("could not record a processor outcome on " + paymentId
-                    + " after " + WRITE_TRIES + " tries", true, e);
+            throw new DependencyException("could not write payment " + paymentId + " after " + WRITE_TRIES
+                    + " tries; a processor call may have been sent", true, e);
         }
     }
 }

@@ -1,7 +1,6 @@
 package com.acme.payments.service;
 
 import com.acme.payments.domain.Payment;
-import com.acme.payments.domain.PaymentException;
 import com.acme.payments.logging.StructuredLog;
 import com.acme.payments.port.PaymentStore;
 
@@ -21,6 +20,8 @@ public final class Reconciler {
     public static final Duration MIN_AGE = Duration.ofSeconds(10);
     /** Refund lookups per payment per run, so one payment with many pending refunds cannot starve the others. */
     static final int REFUND_LOOKUPS_PER_PAYMENT = 10;
+    /** A call still unsettled this long after its last send raises an alarm (a log line with {@code alarm}). */
+    static final Duration OVERDUE = Duration.ofHours(1);
 
     private final PaymentStore store;
     private final PaymentService payments;
@@ -62,10 +63,17 @@ public final class Reconciler {
                 Payment after = payments.reconcile(before, REFUND_LOOKUPS_PER_PAYMENT);
                 if (after.hasPendingCalls()) {
                     pending++;
+                    java.time.Instant oldest = after.oldestPendingSend();
+                    if (oldest != null && oldest.isBefore(clock.instant().minus(OVERDUE))) {
+                        // Lookups keep coming back inconclusive: someone must look at the processor's side.
+                        LOG.error("pending call overdue", null, "paymentId", id, "alarm", "PendingCallOverdue",
+                                "pendingSince", oldest.toString());
+                    }
                 } else {
                     settled++;
                 }
-            } catch (PaymentException | IllegalStateException e) {
+            } catch (RuntimeException e) {
+                // One bad item (unreadable, conflicting) must not stop the run for every other payment.
                 failed++;
                 LOG.warn("reconciliation failed", "paymentId", id, "errorType", e.getClass().getSimpleName());
             }

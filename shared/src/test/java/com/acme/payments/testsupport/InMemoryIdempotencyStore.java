@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * {@link IdempotencyStore} in memory, mirroring {@code DynamoDbIdempotencyStore} decision for decision:
  * <ul>
- *   <li>a new key, or one whose record has expired ({@code expiresAt} before now), is acquired;</li>
+ *   <li>a new key, or one whose completed record has expired ({@code expiresAt} before now), is acquired; an
+ *       unfinished record is never overwritten, and a takeover pushes its expiry back;</li>
  *   <li>otherwise a different fingerprint is a mismatch, a completed record a replay, a record whose lock has not
  *       passed ({@code now <= lockedUntil}) is in flight;</li>
  *   <li>an unfinished record whose lock has passed is taken over: the lock is extended and the ORIGINAL resource id
@@ -39,7 +40,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                        Instant lockUntil, Instant expiresAt) {
         Claim[] outcome = new Claim[1];
         entries.compute(new Key(merchantId, key), (k, existing) -> {
-            if (existing == null || existing.expiresAt().isBefore(now)) {
+            if (existing == null || existing.expiresAt().isBefore(now) && existing.outcome() != null) {
                 outcome[0] = new Claim.Acquired(resourceId, false);
                 return new Entry(fingerprint, resourceId, lockUntil, expiresAt, null);
             }
@@ -56,7 +57,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                 return existing;
             }
             outcome[0] = new Claim.Acquired(existing.resourceId(), true);
-            return new Entry(existing.fingerprint(), existing.resourceId(), lockUntil, existing.expiresAt(), null);
+            return new Entry(existing.fingerprint(), existing.resourceId(), lockUntil, expiresAt, null);
         });
         return outcome[0];
     }

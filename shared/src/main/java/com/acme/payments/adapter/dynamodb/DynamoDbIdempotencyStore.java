@@ -37,20 +37,23 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         item.put("lockedUntil", n(lockUntil.getEpochSecond()));
         item.put(TableKeys.EXPIRES_AT, n(expiresAt.getEpochSecond()));
         try {
-            // New key, or a record whose TTL has passed but that the TTL reaper has not deleted yet.
+            // New key, or a completed record whose TTL has passed but that the TTL reaper has not deleted yet. An
+            // unfinished record is never overwritten, however old: its work may have moved money, so a retry
+            // must resume it (takeover below), not start a second payment.
             dynamoDb.putItem(b -> b.tableName(tableName).item(item)
-                    .conditionExpression("attribute_not_exists(pk) OR #exp < :now")
-                    .expressionAttributeNames(Map.of("#exp", TableKeys.EXPIRES_AT))
-                    .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()))));
+                    .conditionExpression("attribute_not_exists(pk) OR (#exp < :now AND #st = :completed)")
+                    .expressionAttributeNames(Map.of("#exp", TableKeys.EXPIRES_AT, "#st", "state"))
+                    .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()), ":completed", s(COMPLETED))));
             return new Claim.Acquired(resourceId, false);
         } catch (ConditionalCheckFailedException taken) {
-            return existingClaim(merchantId, key, fingerprint, now, lockUntil);
+            return existingClaim(merchantId, key, fingerprint, now, lockUntil, expiresAt);
         } catch (SdkException e) {
             throw DynamoDbErrors.failure("claim idempotency key", e);
         }
     }
 
-    private Claim existingClaim(String merchantId, String key, String fingerprint, Instant now, Instant lockUntil) {
+    private Claim existingClaim(String merchantId, String key, String fingerprint, Instant now, Instant lockUntil,
+                                Instant expiresAt) {
         Map<String, AttributeValue> existing;
         try {
             existing = dynamoDb.getItem(b -> b.tableName(tableName).consistentRead(true).key(key(merchantId, key)))
@@ -76,10 +79,13 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         // on the same resource id.
         try {
             dynamoDb.updateItem(b -> b.tableName(tableName).key(key(merchantId, key))
-                    .updateExpression("SET lockedUntil = :lock")
+                    // Each takeover also pushes the expiry back, so a key whose client keeps retrying unfinished
+                    // work is never forgotten (and reaped) while that work may still settle.
+                    .updateExpression("SET lockedUntil = :lock, #exp = :exp")
                     .conditionExpression("lockedUntil = :seen AND #st = :inprogress")
-                    .expressionAttributeNames(Map.of("#st", "state"))
+                    .expressionAttributeNames(Map.of("#st", "state", "#exp", TableKeys.EXPIRES_AT))
                     .expressionAttributeValues(Map.of(":lock", n(lockUntil.getEpochSecond()),
+                            ":exp", n(expiresAt.getEpochSecond()),
                             ":seen", n(lockedUntil), ":inprogress", s(IN_PROGRESS))));
             return new Claim.Acquired(existing.get("resourceId").s(), true);
         } catch (ConditionalCheckFailedException lostRace) {

@@ -106,10 +106,13 @@ public final class HttpPaymentProcessor implements PaymentProcessor {
     /**
      * Fails closed: only the processor's own, well-formed answer is definitive. The JSON {@code status} decides,
      * and it must agree with the HTTP status: {@code approved} (with a reference) on a 2xx, {@code declined} on a
-     * 2xx or 402, {@code failed} on a 4xx/5xx other than 409 (the processor saying it did nothing), and, for a
-     * lookup, {@code not_found} on a 404. Anything else (an unparsable body, an HTML page from a proxy, a 502/503/504
-     * from a load balancer that may have forwarded the call, a 409 "key in use", {@code pending}) is
-     * {@link Result.Unknown}: reconciled later, never guessed.
+     * 2xx or 402, {@code failed} on a 4xx/5xx other than 409 for a call (the processor saying it did nothing), and,
+     * for a lookup, the recorded {@code failed} on a 2xx or {@code not_found} on a 404. Anything else (an
+     * unparsable body, an HTML page from a proxy, a 502/503/504 from a load balancer that may have forwarded the
+     * call, a 409 "key in use", {@code pending}, a lookup's own {@code failed} on a 4xx/5xx) is
+     * {@link Result.Unknown}: reconciled later, never guessed. Processor-supplied text (references, reasons) is
+     * cut to {@link #MAX_TEXT} plain characters, and a token or card number in it is dropped, so it can neither
+     * grow our items nor carry secrets into logs, items or answers.
      */
     static Result interpret(int httpStatus, String body, boolean lookup) {
         Map<String, String> answer = ProcessorJson.parseFlatObject(body);
@@ -119,18 +122,43 @@ public final class HttpPaymentProcessor implements PaymentProcessor {
         }
         boolean ok = httpStatus >= 200 && httpStatus < 300;
         boolean refused = httpStatus >= 400 && httpStatus < 600 && httpStatus != 409 && httpStatus != 402;
-        String reference = answer.get("reference");
-        String reason = answer.getOrDefault("reason", state);
+        String reference = plain(answer.get("reference"));
+        String reason = plain(answer.getOrDefault("reason", state));
+        if (reason == null || reason.isEmpty()) {
+            reason = "unspecified";
+        }
         return switch (state) {
             case "approved" -> ok && reference != null && !reference.isBlank() ? new Result.Approved(reference)
                     : new Result.Unknown("approval without a reference or on HTTP " + httpStatus);
             case "declined" -> ok || httpStatus == 402 ? new Result.Declined(reason)
                     : new Result.Unknown("decline on HTTP " + httpStatus);
-            case "failed" -> refused ? new Result.Failed(reason) : new Result.Unknown("failure on HTTP " + httpStatus);
+            // A lookup's HTTP status is the lookup's own: its "failed" (a wrong API key, an outage) says that the
+            // lookup did nothing, not that the call it asks about failed.
+            case "failed" -> (lookup ? ok : refused) ? new Result.Failed(reason)
+                    : new Result.Unknown("failure on HTTP " + httpStatus);
             case "not_found" -> lookup && httpStatus == 404 ? new Result.NotFound()
                     : new Result.Unknown("not_found on HTTP " + httpStatus);
             default -> new Result.Unknown("processor status '" + safe(state) + "' on HTTP " + httpStatus);
         };
+    }
+
+    /** The longest processor-supplied text we keep. */
+    static final int MAX_TEXT = 128;
+
+    /** Processor text reduced to plain characters and {@link #MAX_TEXT}; null or blank stays null. */
+    static String plain(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_TEXT));
+        for (int i = 0; i < text.length() && out.length() < MAX_TEXT; i++) {
+            char c = text.charAt(i);
+            out.append(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "_-.:/ ".indexOf(c) >= 0
+                    ? c : '?');
+        }
+        String cut = out.toString();
+        return com.acme.payments.domain.PanDetector.containsPan(cut)
+                || com.acme.payments.domain.PaymentMethodToken.appearsIn(cut) ? "redacted" : cut;
     }
 
     private static String safe(String state) {
