@@ -13,8 +13,13 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -61,6 +66,29 @@ public final class StubProcessor implements AutoCloseable {
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::dispatch);
         server.start();
+        answersOverHttp();
+    }
+
+    /**
+     * One request to itself before the stub is handed out: proves it answers, and takes the first-request cost of
+     * the HTTP server and of the JDK's HTTP client (which the handler under test shares when it runs in this JVM)
+     * out of the first real call. Not counted in {@link #requests()}.
+     */
+    private void answersOverHttp() throws IOException {
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+            int status = http.send(HttpRequest.newBuilder(URI.create(url() + "/_stats"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status != 200) {
+                throw new IOException("stub processor answered its own check with HTTP " + status);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while checking the stub processor", e);
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
+        requests.set(0);
     }
 
     public int port() {
