@@ -7,12 +7,16 @@ sooner or later, and then the plan we print would not be what gets deployed.
 
 Subcommands
   plan <samconfig.toml> <config-env> <environment-name> <overrides-out.yaml>
-      Prints tab-separated lines: "region\t<r>", "stack_name\t<configured>",
-      then "param\t<key>\t<value>" for every parameter override, with
+      Prints tab-separated lines: "region\t<r>", then "param\t<key>\t<value>"
+      for every parameter override, with
       EnvironmentName replaced by <environment-name>. Writes the same overrides
       to <overrides-out.yaml> for `sam deploy --parameter-overrides file://...`
       (sam's --parameter-overrides replaces samconfig's list instead of merging,
       so we must pass all of them; a file avoids any shell quoting of values).
+  set-param <overrides.yaml> <key> <value>
+      Sets one parameter in an overrides file written by `plan` (deploy.sh adds
+      SecondaryTableKeyArn, read from the secondary stack, before deploying the
+      primary). Needs no SAM import, so any python3 runs it.
   cidr-check <cidr-a> <cidr-b>
       Exit 0 when both are valid IPv4 networks that do not overlap, 1 when they
       overlap, 2 when one is invalid. Peered VPCs must not overlap at all, not
@@ -25,41 +29,48 @@ import sys
 from pathlib import Path
 
 
-def plan(samconfig: str, config_env: str, env_name: str, out_file: str) -> int:
+class ConfigError(Exception):
+    """samconfig.toml cannot give what a deploy needs (missing file or config env)."""
+
+
+def read_config_env(samconfig: str, config_env: str, env_name: str):
+    """(region, parameter overrides) of one config env, with EnvironmentName replaced by env_name."""
     from samcli.cli.types import CfnParameterOverridesType
     from samcli.lib.config.samconfig import SamConfig
 
     path = Path(samconfig)
     if not path.is_file():
-        print(f"{samconfig} not found", file=sys.stderr)
-        return 2
+        raise ConfigError(f"{samconfig} not found")
     config = SamConfig(str(path.parent), filename=path.name)
     if not config.exists():
-        print(f"{samconfig} is empty or unreadable", file=sys.stderr)
-        return 2
+        raise ConfigError(f"{samconfig} is empty or unreadable")
     # get_all merges [<env>.global.parameters] under [<env>.deploy.parameters], as sam does.
     try:
         params = config.get_all(["deploy"], "parameters", env=config_env)
     except KeyError:
         params = {}
     if not params:
-        print(f"{samconfig} has no [{config_env}.deploy.parameters] section", file=sys.stderr)
-        return 2
+        raise ConfigError(f"{samconfig} has no [{config_env}.deploy.parameters] section")
     overrides = CfnParameterOverridesType().convert(params.get("parameter_overrides", ""), None, None)
     overrides = {str(k): str(v) for k, v in overrides.items()}
     overrides["EnvironmentName"] = env_name
+    for key, value in overrides.items():
+        if "\t" in value or "\n" in value:
+            raise ConfigError(f"parameter {key} contains a tab or newline")
+    return str(params.get("region", "")), overrides
 
+
+def plan(samconfig: str, config_env: str, env_name: str, out_file: str) -> int:
+    try:
+        region, overrides = read_config_env(samconfig, config_env, env_name)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     # JSON is valid YAML, and sam reads .yaml override files (its .json reader is disabled).
     Path(out_file).write_text(json.dumps(overrides, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-    print(f"region\t{params.get('region', '')}")
-    print(f"stack_name\t{params.get('stack_name', '')}")
+    print(f"region\t{region}")
     for key in sorted(overrides):
-        value = overrides[key]
-        if "\t" in value or "\n" in value:
-            print(f"parameter {key} contains a tab or newline", file=sys.stderr)
-            return 2
-        print(f"param\t{key}\t{value}")
+        print(f"param\t{key}\t{overrides[key]}")
     return 0
 
 
@@ -76,9 +87,19 @@ def cidr_check(a: str, b: str) -> int:
     return 0
 
 
+def set_param(out_file: str, key: str, value: str) -> int:
+    path = Path(out_file)
+    overrides = json.loads(path.read_text(encoding="utf-8"))
+    overrides[key] = value
+    path.write_text(json.dumps(overrides, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 6 and argv[1] == "plan":
         return plan(argv[2], argv[3], argv[4], argv[5])
+    if len(argv) == 5 and argv[1] == "set-param":
+        return set_param(argv[2], argv[3], argv[4])
     if len(argv) == 4 and argv[1] == "cidr-check":
         return cidr_check(argv[2], argv[3])
     print(__doc__, file=sys.stderr)
