@@ -143,9 +143,12 @@ class LocalApiServerJwtIT {
     }
 
     @Test
-    void healthIsPublic_noTokenNeeded() throws Exception {
+    void healthIsPublic_reachesTheFunctionWithoutAToken() throws Exception {
+        // Authorizer: NONE in template.yaml. Its status is the function's (200, or 503 while degraded), never 401.
         HttpResponse<String> r = get(server, "/health", Map.of());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.statusCode()).as(r.body()).isNotEqualTo(401);
+        assertThat(r.headers().firstValue("www-authenticate")).isEmpty();
+        assertThat(JSON.readTree(r.body()).path("region").asText()).isEqualTo("us-east-1");
     }
 
     // ---- refused ---------------------------------------------------------------------------------------------
