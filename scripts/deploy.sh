@@ -144,7 +144,8 @@ preflight_checks() {
   "$py" "$ROOT/scripts/lib/preflight.py" --samconfig "$SAMCONFIG" --config "$CONFIG_NAME" --env "$ENV_NAME" \
     --template "$TEMPLATE" --work "$WORK" $( (( ALLOW_REKEY )) && echo --allow-table-rekey) \
     | sed -u 's/^/    /' || rc=$?
-  (( rc == 0 )) || die "preflight refused (reasons above, each with its fix); nothing was changed"
+  (( rc != 1 )) || die "preflight refused (reasons above, each with its fix); nothing was changed"
+  (( rc == 0 )) || die "preflight could not run (exit $rc, see above); nothing was changed"
   while IFS=$'\t' read -r role kind key value extra; do
     case "$kind" in
       region) PLAN["$role:region"]="$key" ;;
@@ -291,6 +292,13 @@ step_deploy_primary() {
       say "first deployment: creating $(stack_of secondary) first (its table key must exist before the global table's $SECONDARY_REGION replica)"
     fi
     deploy_stack secondary
+  else
+    load_outputs secondary lenient
+    if [[ -z $(out secondary TableKeyArn) ]]; then
+      # A stack from before the key ARN handoff: update it first so it reports its key.
+      say "$(stack_of secondary) has no output TableKeyArn yet: updating it first (the primary names its table key)"
+      deploy_stack secondary
+    fi
   fi
   deploy_stack primary
 }

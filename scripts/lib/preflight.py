@@ -10,7 +10,7 @@ every AWS CLI v1 call would cost about a second of Python start-up.
 Writes DIR/<role>-overrides.yaml (all parameter overrides, for `sam deploy --parameter-overrides file://`)
 and DIR/plan.tsv ("<role>\\tregion\\t<r>", "<role>\\tparam\\t<key>\\t<value>", "-\\taccount\\t<id>\\t<arn>").
 Prints one line per check: "ok", "REFUSED" (with the reason and the fix), "warning" or "skipped".
-Exit 0 when nothing was refused, 1 when something was, 2 when the input itself is unusable.
+Exit 0 when nothing was refused, 1 when something was, 2 for bad arguments, 3 when it crashed.
 
 Canned answers (tests only): with AWS_ENDPOINT_URL set (never against AWS), DEPLOY_PREFLIGHT_CANNED may
 name a directory whose "<region>-<service>-<Operation>.json" files (region "global" for IAM) replace the
@@ -513,4 +513,11 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception as exc:  # noqa: BLE001  (a crash is not a refusal: deploy.sh tells them apart)
+        import traceback
+
+        traceback.print_exc()
+        print(f"preflight crashed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(3)
