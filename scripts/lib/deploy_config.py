@@ -5,22 +5,17 @@ samconfig.toml is read, and parameter_overrides is parsed, by exactly the code
 `sam deploy` uses: a hand-written parser would disagree with SAM on quoting
 sooner or later, and then the plan we print would not be what gets deployed.
 
+read_config_env(samconfig, config_env, env_name) is what scripts/lib/preflight.py uses to read a
+config env; cidr_verdict decides whether two VPC CIDRs can be peered.
+
 Subcommands
-  plan <samconfig.toml> <config-env> <environment-name> <overrides-out.yaml>
-      Prints tab-separated lines: "region\t<r>", then "param\t<key>\t<value>"
-      for every parameter override, with
-      EnvironmentName replaced by <environment-name>. Writes the same overrides
-      to <overrides-out.yaml> for `sam deploy --parameter-overrides file://...`
-      (sam's --parameter-overrides replaces samconfig's list instead of merging,
-      so we must pass all of them; a file avoids any shell quoting of values).
   set-param <overrides.yaml> <key> <value>
-      Sets one parameter in an overrides file written by `plan` (deploy.sh adds
-      SecondaryTableKeyArn, read from the secondary stack, before deploying the
-      primary). Needs no SAM import, so any python3 runs it.
+      Sets one parameter in an overrides file written by preflight.py (deploy.sh
+      adds SecondaryTableKeyArn, read from the secondary stack, before deploying
+      the primary). Needs no SAM import, so any python3 runs it.
   cidr-check <cidr-a> <cidr-b>
       Exit 0 when both are valid IPv4 networks that do not overlap, 1 when they
-      overlap, 2 when one is invalid. Peered VPCs must not overlap at all, not
-      merely differ as strings (10.0.0.0/16 and 10.0.128.0/17 differ but overlap).
+      overlap, 2 when one is invalid (the verdict preflight.py applies).
 """
 
 import ipaddress
@@ -60,31 +55,25 @@ def read_config_env(samconfig: str, config_env: str, env_name: str):
     return str(params.get("region", "")), overrides
 
 
-def plan(samconfig: str, config_env: str, env_name: str, out_file: str) -> int:
-    try:
-        region, overrides = read_config_env(samconfig, config_env, env_name)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    # JSON is valid YAML, and sam reads .yaml override files (its .json reader is disabled).
-    Path(out_file).write_text(json.dumps(overrides, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"region\t{region}")
-    for key in sorted(overrides):
-        print(f"param\t{key}\t{overrides[key]}")
-    return 0
-
-
-def cidr_check(a: str, b: str) -> int:
+def cidr_verdict(a: str, b: str):
+    """(0, message) when both are valid IPv4 networks that do not overlap; (1, why) when they overlap; (2, why)
+    when one is invalid. Peered VPCs must not overlap at all, not merely differ as strings (10.0.0.0/16 and
+    10.0.128.0/17 differ but overlap)."""
     try:
         net_a = ipaddress.IPv4Network(a, strict=True)
         net_b = ipaddress.IPv4Network(b, strict=True)
     except ValueError as exc:
-        print(f"invalid CIDR: {exc}", file=sys.stderr)
-        return 2
+        return 2, f"invalid CIDR: {exc}"
     if net_a.overlaps(net_b):
-        print(f"{net_a} and {net_b} overlap", file=sys.stderr)
-        return 1
-    return 0
+        return 1, f"{net_a} and {net_b} overlap"
+    return 0, f"{net_a} and {net_b} do not overlap"
+
+
+def cidr_check(a: str, b: str) -> int:
+    code, message = cidr_verdict(a, b)
+    if code:
+        print(message, file=sys.stderr)
+    return code
 
 
 def set_param(out_file: str, key: str, value: str) -> int:
@@ -96,8 +85,6 @@ def set_param(out_file: str, key: str, value: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 6 and argv[1] == "plan":
-        return plan(argv[2], argv[3], argv[4], argv[5])
     if len(argv) == 5 and argv[1] == "set-param":
         return set_param(argv[2], argv[3], argv[4])
     if len(argv) == 4 and argv[1] == "cidr-check":

@@ -19,7 +19,6 @@ an endpoint service is offered in). Every such answer is labelled "(canned: <fil
 """
 
 import argparse
-import ipaddress
 import json
 import os
 import re
@@ -160,15 +159,12 @@ def check_config(args, plan, values, report):
         report.refuse("cidrs", "each side's PeerVpcCidr must be the other side's VpcCidr",
                       f"mirror VpcCidr/PeerVpcCidr in [{args.config}-primary] and [{args.config}-secondary]")
     else:
-        try:
-            a, b = ipaddress.IPv4Network(p["VpcCidr"]), ipaddress.IPv4Network(s["VpcCidr"])
-            if a.overlaps(b):
-                report.refuse("cidrs", f"VPC CIDRs cannot be peered: {a} and {b} overlap", "pick disjoint /16s")
-            else:
-                report.ok("cidrs", f"VpcCidr {a} ({REGIONS['primary']}) and {b} ({REGIONS['secondary']}) "
-                                   f"mirrored and disjoint")
-        except ValueError as exc:
-            report.refuse("cidrs", f"invalid CIDR: {exc}", "use a private /16 such as 10.0.0.0/16")
+        code, message = deploy_config.cidr_verdict(p["VpcCidr"], s["VpcCidr"])
+        if code == 0:
+            report.ok("cidrs", f"VpcCidr {p['VpcCidr']} ({REGIONS['primary']}) and {s['VpcCidr']} "
+                               f"({REGIONS['secondary']}) mirrored and disjoint")
+        else:
+            report.refuse("cidrs", f"VPC CIDRs cannot be peered: {message}", "pick two disjoint private /16s")
 
     is_dev = args.config == "dev"
     if args.env.startswith("prod") and is_dev:

@@ -271,6 +271,10 @@ for key in JwtIssuer ProcessorEndpoint AlarmEmail; do
 done
 log_has "prod config: deletion protection and flow logs pass" "$LOG" "ok       environment-safety: EnableFlowLogs=true in both regions"
 log_has "prod config: ReservedConcurrency 100 fits the emulator's limit" "$LOG" "lambda-concurrency: us-east-1: limit "
+# An environment samconfig.toml has no config for (a new "staging", say) is refused, not deployed with defaults.
+run no-config "$ROOT/scripts/deploy.sh" --env "$E2E_ENV" --config nosuch --dry-run
+refusal_run_ends_cleanly
+refused "no config env for the environment" "config: $ROOT/samconfig.toml has no [nosuch-primary.deploy.parameters] section"
 # B: a non-dev config without the production safeguards, and AZ IDs that cannot work.
 PROD_LIKE="EnvironmentName=x JwtIssuer=https://login.acme-payments.io/ JwtAudience=payments-api ProcessorEndpoint=https://api.card-processor.io/ TableDeletionProtection=false EnableFlowLogs=false ReservedConcurrency=0"
 cat > "$PF/samconfig-strict.toml" <<EOF
@@ -443,7 +447,7 @@ print(json.dumps([{"ParameterKey": p["ParameterKey"], "ParameterValue": old} if 
                   for p in json.load(sys.stdin)["Stacks"][0]["Parameters"]]))' "$OLD_KEY" > "$LOG_DIR/rekey-params.json"
 aws --region "$P" cloudformation update-stack --stack-name "payments-$E2E_ENV-primary" --use-previous-template \
   --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --parameters "file://$LOG_DIR/rekey-params.json" >/dev/null
-for _ in $(seq 1 120); do
+for _ in $(seq 1 300); do
   st="$(aws --region "$P" cloudformation describe-stacks --stack-name "payments-$E2E_ENV-primary" --query 'Stacks[0].StackStatus' --output text)"
   [[ $st == *_IN_PROGRESS ]] || break; sleep 0.5
 done
