@@ -11,7 +11,9 @@ import java.util.Set;
 /**
  * What stands in front of the handler in the local API server, as the HTTP API's JWT authorizer does on AWS:
  * every route needs a valid token except the public ones ({@code GET /health}, {@code Authorizer: NONE} in
- * template.yaml), and a refused request never reaches the function.
+ * template.yaml), and a refused request never reaches the function. One difference: the local server has no
+ * route table (the function routes), so a request to a path no route matches is authorized first and answers 401
+ * without a valid token, where API Gateway answers 404 before any authorizer runs.
  *
  * <p>Two modes. {@link #jwt} (the default everywhere) validates tokens with {@link JwtAuthorizer}.
  * {@link #developmentIdentity} is the explicit opt-in ({@code --dev-identity}, {@code LOCAL_DEV_IDENTITY=1}) for
