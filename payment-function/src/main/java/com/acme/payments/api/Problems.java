@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /** RFC 9457 problem details. Titles and details are written here, never copied from exceptions. */
-final class Problems {
+public final class Problems {
     static final String TYPE_BASE = "https://payments.acme.example/problems/";
     private final JsonCodec json;
 
-    Problems(JsonCodec json) {
+    public Problems(JsonCodec json) {
         this.json = json;
     }
 
