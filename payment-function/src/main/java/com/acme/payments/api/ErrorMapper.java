@@ -1,5 +1,8 @@
 package com.acme.payments.api;
 
+import com.acme.payments.api.http.ApiRequest;
+import com.acme.payments.api.http.ApiResponse;
+
 import com.acme.payments.api.idempotency.IdempotencyException;
 import com.acme.payments.config.ConfigException;
 import com.acme.payments.domain.ConcurrentUpdateException;

@@ -1,5 +1,8 @@
 package com.acme.payments.api;
 
+import com.acme.payments.api.http.ApiRequest;
+import com.acme.payments.api.http.ApiResponse;
+
 import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.RefundStatus;

@@ -1,5 +1,7 @@
 package com.acme.payments.api;
 
+import com.acme.payments.api.http.ApiResponse;
+
 import com.acme.payments.domain.FieldError;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,6 +1,6 @@
 package com.acme.payments.function;
 
-import com.acme.payments.api.ApiRequest;
+import com.acme.payments.api.http.ApiRequest;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.config.CachedConfig;

@@ -1,7 +1,7 @@
 package com.acme.payments.api.idempotency;
 
-import com.acme.payments.api.ApiRequest;
-import com.acme.payments.api.ApiResponse;
+import com.acme.payments.api.http.ApiRequest;
+import com.acme.payments.api.http.ApiResponse;
 import com.acme.payments.domain.DependencyException;
 import com.acme.payments.port.IdempotencyStore;
 import com.acme.payments.port.IdempotencyStore.Claim;

@@ -1,6 +1,6 @@
 package com.acme.payments.api.idempotency;
 
-import com.acme.payments.api.ApiResponse;
+import com.acme.payments.api.http.ApiResponse;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;

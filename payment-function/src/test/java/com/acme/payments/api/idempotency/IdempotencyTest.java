@@ -1,7 +1,7 @@
 package com.acme.payments.api.idempotency;
 
-import com.acme.payments.api.ApiRequest;
-import com.acme.payments.api.ApiResponse;
+import com.acme.payments.api.http.ApiRequest;
+import com.acme.payments.api.http.ApiResponse;
 import com.acme.payments.api.ErrorMapper;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.Problems;
