@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * `make local` end to end: scripts/local.sh brings up its own emulator, deploys both regions with the deploy
  * script, starts the stub processor and serves the API; this test talks plain HTTP to it, invokes the deployed
- * function through the emulator's Lambda API, then stops everything and checks nothing is left running.
+ * function through the emulator's Lambda API, then stops everything and checks nothing is left running. Every
+ * request carries a token of the loop's local issuer, validated with the deployed stack's JwtIssuer and JwtAudience.
  * Uses its own ports so it never disturbs the emulator the other ITs share.
  */
 class LocalLoopIT {
@@ -35,9 +36,11 @@ class LocalLoopIT {
     private static final int API_SECONDARY = 3191;
     private static final int PROCESSOR = 8190;
     private static final int EMULATOR = 4590;
+    private static final int ISSUER = 3192;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Path root;
+    private static String token;
 
     @BeforeAll
     static void up() throws Exception {
@@ -45,6 +48,12 @@ class LocalLoopIT {
         Process p = script("local.sh").redirectOutput(root.resolve(".local/local-loop-it.log").toFile()).start();
         assertThat(p.waitFor(15, TimeUnit.MINUTES)).as("local loop came up in time").isTrue();
         assertThat(p.exitValue()).as("scripts/local.sh failed; see .local/local-loop-it.log").isZero();
+        // What `make token MERCHANT=merchant_loop` asks for.
+        HttpResponse<String> minted = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + ISSUER + "/token?merchant=merchant_loop")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(minted.statusCode()).as(minted.body()).isEqualTo(200);
+        token = minted.body().strip();
     }
 
     /** Ctrl-C's equivalent: everything the loop started must be gone afterwards. */
@@ -52,7 +61,7 @@ class LocalLoopIT {
     static void downLeavesNothingRunning() throws Exception {
         Process p = script("local.sh").command(root.resolve("scripts/local.sh").toString(), "stop").start();
         assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR)) {
+        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR, ISSUER)) {
             assertThat(listening(port)).as("port " + port + " still open after stop").isFalse();
         }
         assertThat(root.resolve(".local/loop-" + API + "/runtime.pid")).doesNotExist();
@@ -67,6 +76,8 @@ class LocalLoopIT {
         env.put("SECONDARY_PORT", Integer.toString(API_SECONDARY));
         env.put("PROCESSOR_PORT", Integer.toString(PROCESSOR));
         env.put("EMULATOR_PORT", Integer.toString(EMULATOR));
+        env.put("ISSUER_PORT", Integer.toString(ISSUER));
+        env.remove("LOCAL_DEV_IDENTITY");
         env.put("LOCAL_EXIT_WHEN_READY", "1");
         env.remove("AWS_ENDPOINT_URL");
         return pb;
@@ -75,7 +86,7 @@ class LocalLoopIT {
     private static HttpResponse<String> send(String method, int port, String path, String key, String body)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(20)).header("X-Dev-Merchant", "merchant_loop");
+                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + token);
         if (key != null) {
             b.header("Idempotency-Key", key);
         }
@@ -127,6 +138,18 @@ class LocalLoopIT {
         var secondaryCreate = send("POST", API_SECONDARY, "/payments", "loop2-" + UUID.randomUUID(), body);
         assertThat(secondaryCreate.statusCode()).as(secondaryCreate.body()).isEqualTo(201);
         assertThat(JSON.readTree(secondaryCreate.body()).get("region").asText()).isEqualTo("us-east-2");
+    }
+
+    @Test
+    void withoutAToken_orWithTheDevHeader_theLoopAnswers401() throws Exception {
+        for (Map<String, String> headers : List.of(Map.<String, String>of(), Map.of("X-Dev-Merchant", "merchant_loop"))) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + API + "/payments"))
+                    .timeout(Duration.ofSeconds(20));
+            headers.forEach(b::header);
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+            assertThat(r.headers().firstValue("www-authenticate")).isPresent();
+        }
     }
 
     @Test
