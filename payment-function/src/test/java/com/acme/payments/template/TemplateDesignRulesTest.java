@@ -578,14 +578,47 @@ class TemplateDesignRulesTest {
         return violations;
     }
 
+    /**
+     * The background reconciler: the same jar and role as the API function, the ReconcilerHandler, in the same VPC
+     * and log group, invoked only by a schedule (issue 11: no payment depends on a GET to settle).
+     */
+    static List<String> reconciler(Map<String, Object> t, Map<String, Object> f, Map<String, Object> api) {
+        List<String> violations = new ArrayList<>();
+        Map<String, Object> p = map(f.get("Properties"));
+        Map<String, Object> apiProps = map(api.get("Properties"));
+        expect(violations, "Reconciler Runtime", p.get("Runtime"), "java25");
+        expect(violations, "Reconciler Handler", p.get("Handler"),
+                "com.acme.payments.function.ReconcilerHandler::handleRequest");
+        expect(violations, "Reconciler CodeUri", p.get("CodeUri"), apiProps.get("CodeUri"));
+        expect(violations, "Reconciler Role", p.get("Role"), apiProps.get("Role"));
+        expect(violations, "Reconciler VpcConfig", p.get("VpcConfig"), apiProps.get("VpcConfig"));
+        expect(violations, "Reconciler LogGroup", map(p.get("LoggingConfig")).get("LogGroup"),
+                map(apiProps.get("LoggingConfig")).get("LogGroup"));
+        expect(violations, "Reconciler Metadata.BuildMethod", map(f.get("Metadata")).get("BuildMethod"), "makefile");
+        Map<String, Object> events = map(p.get("Events"));
+        if (events.isEmpty() || !events.values().stream().allMatch(e -> "Schedule".equals(map(e).get("Type")))) {
+            violations.add("the reconciler must be invoked by a Schedule event and nothing else, has " + events);
+        }
+        Map<String, Object> tableProps = resourcesOfType(t, "AWS::DynamoDB::GlobalTable").values().stream()
+                .findFirst().map(r -> map(r.get("Properties"))).orElse(Map.of());
+        boolean hasIndex = list(tableProps.get("GlobalSecondaryIndexes")).stream()
+                .anyMatch(g -> "pending-calls-index".equals(map(g).get("IndexName")));
+        if (!hasIndex) {
+            violations.add("the table needs the sparse pending-calls-index the reconciler reads");
+        }
+        return violations;
+    }
+
     /** SnapStart on published versions, the alias the API calls, Java 25, the documented handler, in the VPC. */
     static List<String> function(Map<String, Object> t) {
         List<String> violations = new ArrayList<>();
         Map<String, Map<String, Object>> functions = resourcesOfType(t, "AWS::Serverless::Function");
-        if (functions.size() != 1 || !functions.containsKey("PaymentFunction")) {
-            violations.add("expected exactly one AWS::Serverless::Function PaymentFunction, found " + functions.keySet());
+        if (!functions.keySet().equals(java.util.Set.of("PaymentFunction", "ReconcilerFunction"))) {
+            violations.add("expected the AWS::Serverless::Functions PaymentFunction and ReconcilerFunction, found "
+                    + functions.keySet());
             return violations;
         }
+        violations.addAll(reconciler(t, functions.get("ReconcilerFunction"), functions.get("PaymentFunction")));
         if (!resourcesOfType(t, "AWS::Lambda::Function").isEmpty()) {
             violations.add("plain AWS::Lambda::Function present; the API must call a SnapStart alias");
         }
@@ -806,7 +839,11 @@ class TemplateDesignRulesTest {
                 "IndexName", "merchant-created-index",
                 "KeySchema", List.of(Map.of("AttributeName", "gsi1pk", "KeyType", "HASH"),
                         Map.of("AttributeName", "gsi1sk", "KeyType", "RANGE")),
-                "Projection", Map.of("ProjectionType", "ALL"))));
+                "Projection", Map.of("ProjectionType", "ALL")), Map.of(
+                "IndexName", "pending-calls-index",
+                "KeySchema", List.of(Map.of("AttributeName", "gsi2pk", "KeyType", "HASH"),
+                        Map.of("AttributeName", "gsi2sk", "KeyType", "RANGE")),
+                "Projection", Map.of("ProjectionType", "KEYS_ONLY"))));
         expect(violations, "TimeToLiveSpecification", p.get("TimeToLiveSpecification"),
                 Map.of("AttributeName", "expiresAt", "Enabled", true));
         expect(violations, "SSESpecification", p.get("SSESpecification"), Map.of("SSEEnabled", true, "SSEType", "KMS"));
