@@ -220,7 +220,7 @@ class RegionalStackDeployIT {
             assertThat(table.keySchema()).extracting(k -> k.attributeName() + ":" + k.keyTypeAsString())
                     .containsExactly("pk:HASH", "sk:RANGE");
             assertThat(table.globalSecondaryIndexes()).extracting(i -> i.indexName())
-                    .containsExactly("merchant-created-index");
+                    .containsExactly("merchant-created-index", "pending-calls-index");
             assertThat(table.billingModeSummary().billingModeAsString()).isEqualTo("PAY_PER_REQUEST");
         }
     }
