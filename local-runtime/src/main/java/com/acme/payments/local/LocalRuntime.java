@@ -122,12 +122,22 @@ public final class LocalRuntime {
             System.out.println("global table " + table + ": replicated locally between " + regions[0] + " and "
                     + regions[1] + " (the emulator does not model replicas)");
         }
+        // template.yaml's ReconcilerFunction runs every minute; here every LOCAL_RECONCILE_SECONDS (30), in us-east-1.
+        long reconcileEvery = Long.parseLong(System.getenv().getOrDefault("LOCAL_RECONCILE_SECONDS", "30"));
+        LocalReconcilerTimer reconcilerTimer = envFiles.containsKey("us-east-1")
+                ? new LocalReconcilerTimer(functionEnv("us-east-1", envFiles.get("us-east-1")), reconcileEvery) : null;
+        if (reconcilerTimer != null) {
+            System.out.println("background reconciler: every " + reconcileEvery + " s against us-east-1");
+        }
         LocalReplicator replication = replicator;
         LocalIssuer localIssuer = issuer;
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (replication != null) {
                 replication.close();
+            }
+            if (reconcilerTimer != null) {
+                reconcilerTimer.close();
             }
             servers.values().forEach(LocalApiServer::close);
             if (localIssuer != null) {
