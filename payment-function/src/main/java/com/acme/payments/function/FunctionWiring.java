@@ -17,7 +17,6 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
 import java.time.Clock;
@@ -47,13 +46,12 @@ public final class FunctionWiring {
     final CachedConfig config;
     final TimeOrderedIdGenerator ids;
     final JsonCodec json;
-    final DynamoDbClient dynamoDb;
-    final String tableName;
+    private final DynamoDbPaymentStore store;
     final String region;
     final String regionRole;
 
     private FunctionWiring(Map<String, String> env, PaymentProcessor processorOverride) {
-        this.tableName = required(env, TABLE_NAME);
+        String tableName = required(env, TABLE_NAME);
         String parameterPath = required(env, PARAMETER_PATH);
         this.regionRole = env.getOrDefault(REGION_ROLE, "primary");
         this.region = required(env, "AWS_REGION");
@@ -75,7 +73,7 @@ public final class FunctionWiring {
         // map so one JVM can host handlers with different endpoints. Lambda never sets them.
         endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB").ifPresent(dynamoDbBuilder::endpointOverride);
         endpoint(env, "AWS_ENDPOINT_URL_SSM").ifPresent(ssmBuilder::endpointOverride);
-        this.dynamoDb = dynamoDbBuilder.build();
+        DynamoDbClient dynamoDb = dynamoDbBuilder.build();
         SsmClient ssm = ssmBuilder.build();
 
         Clock clock = Clock.systemUTC();
@@ -84,7 +82,7 @@ public final class FunctionWiring {
         this.ids = new TimeOrderedIdGenerator();
         PaymentProcessor processor = processorOverride != null ? processorOverride
                 : new HttpPaymentProcessor(config);
-        DynamoDbPaymentStore store = new DynamoDbPaymentStore(dynamoDb, tableName);
+        this.store = new DynamoDbPaymentStore(dynamoDb, tableName);
         PaymentService service = new PaymentService(store, processor, config, clock, region);
         Duration lock = Duration.ofSeconds(Long.parseLong(env.getOrDefault(IDEMPOTENCY_LOCK,
                 Long.toString(Idempotency.LOCK.toSeconds()))));
@@ -127,8 +125,7 @@ public final class FunctionWiring {
         }
         boolean tableOk;
         try {
-            dynamoDb.getItem(b -> b.tableName(tableName).key(Map.of("pk", AttributeValue.fromS("HEALTH#probe"),
-                    "sk", AttributeValue.fromS("HEALTH"))));
+            store.probe();
             tableOk = true;
         } catch (RuntimeException e) {
             tableOk = false;

@@ -1,11 +1,11 @@
 package com.acme.payments.api;
 
+import com.acme.payments.testsupport.SequentialIds;
 import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.config.AppConfig;
 import com.acme.payments.domain.ConcurrentUpdateException;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.function.PaymentHandler;
-import com.acme.payments.port.IdGenerator;
 import com.acme.payments.port.PaymentStore;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.testsupport.FakeProcessor;
@@ -280,29 +280,6 @@ public final class HandlerHarness {
         @Override
         public List<String> duePending(Instant sentBefore, int limit) {
             return store.duePending(sentBefore, limit);
-        }
-    }
-
-    /**
-     * Deterministic ids in the production format (pay_/re_/att_ + a UUID). Letters break up the digit runs: a run of
-     * 13+ digits such as 000…0001 passes the Luhn check and would look like a card number to PanDetector.
-     */
-    private static final class SequentialIds implements IdGenerator {
-        private final AtomicLong next = new AtomicLong();
-
-        @Override
-        public String paymentId() {
-            return "pay_0192f7e0-abcd-7abc-8abc-abcd" + String.format("%08d", next.incrementAndGet());
-        }
-
-        @Override
-        public String refundId() {
-            return "re_0192f7e0-abcd-7abc-9abc-abcd" + String.format("%08d", next.incrementAndGet());
-        }
-
-        @Override
-        public String attemptId() {
-            return "att_0192f7e0-abcd-7abc-aabc-abcd" + String.format("%08d", next.incrementAndGet());
         }
     }
 }
