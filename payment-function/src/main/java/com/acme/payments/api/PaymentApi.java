@@ -10,7 +10,6 @@ import com.acme.payments.domain.PaymentNotFoundException;
 import com.acme.payments.domain.ConcurrentUpdateException;
 import com.acme.payments.domain.ValidationException;
 import com.acme.payments.logging.StructuredLog;
-import com.acme.payments.port.IdGenerator;
 import com.acme.payments.port.IdempotencyStore.StoredResponse;
 import com.acme.payments.port.PaymentStore;
 import com.acme.payments.service.CreatePaymentCommand;
@@ -18,12 +17,14 @@ import com.acme.payments.service.IdempotencyException;
 import com.acme.payments.service.IdempotentRequests;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.service.ProcessorRejectedException;
+import com.acme.payments.service.RequestDerivedIds;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -41,21 +42,22 @@ public final class PaymentApi {
 
     private final PaymentService payments;
     private final IdempotentRequests idempotency;
-    private final IdGenerator ids;
     private final JsonCodec json;
     private final Problems problems;
     private final String merchantClaim;
     private final Supplier<ObjectNode> health;
+    private final WriteFenceGate writeFence;
 
-    public PaymentApi(PaymentService payments, IdempotentRequests idempotency, IdGenerator ids, JsonCodec json,
-                      String merchantClaim, Supplier<ObjectNode> health) {
+    /** @param health the health report; its {@code status} is {@code ok} or not, which makes the answer 200 or 503 */
+    public PaymentApi(PaymentService payments, IdempotentRequests idempotency, JsonCodec json,
+                      String merchantClaim, Supplier<ObjectNode> health, WriteFenceGate writeFence) {
         this.payments = payments;
         this.idempotency = idempotency;
-        this.ids = ids;
         this.json = json;
         this.problems = new Problems(json);
         this.merchantClaim = merchantClaim;
         this.health = health;
+        this.writeFence = writeFence;
     }
 
     /** Never throws for anything a client can send; an unexpected fault becomes a 500 with the correlation id. */
@@ -120,7 +122,9 @@ public final class PaymentApi {
     // ---- routes -------------------------------------------------------------------------------------------
 
     private ApiResponse health() {
-        return json(200, health.get());
+        ObjectNode report = health.get();
+        // Issue 12: health tells the truth. Unreachable config or table, or no active-region record, is a 503.
+        return json("ok".equals(report.path("status").asText()) ? 200 : 503, report);
     }
 
     private ApiResponse create(ApiRequest request, String merchant) {
@@ -128,7 +132,8 @@ public final class PaymentApi {
         ObjectNode body = body(request, false);
         CreatePaymentCommand command = json.createCommand(body);
         payments.validate(command);
-        return idempotent(request, merchant, key, body, ids::paymentId, paymentId -> {
+        return idempotent(request, merchant, key, body,
+                fingerprint -> RequestDerivedIds.paymentId(merchant, key, fingerprint), paymentId -> {
             StructuredLog.putContext("paymentId", paymentId);
             Payment payment = payments.create(merchant, paymentId, command);
             return createdResponse(payment, request);
@@ -152,7 +157,8 @@ public final class PaymentApi {
 
     private ApiResponse get(ApiRequest request, String merchant, String id) {
         StructuredLog.putContext("paymentId", id);
-        return json(200, json.payment(payments.get(merchant, id)));
+        // Write-fence hook (issue 12): in a region that may not write, a GET does not reconcile (which writes).
+        return json(200, json.payment(payments.get(merchant, id, writeFence::writesAllowedNow)));
     }
 
     private ApiResponse list(ApiRequest request, String merchant) {
@@ -189,7 +195,7 @@ public final class PaymentApi {
         ObjectNode body = body(request, true);
         Long amount = json.amountOnly(body, false);
         StructuredLog.putContext("paymentId", id);
-        return idempotent(request, merchant, key, body, () -> id, ignored -> {
+        return idempotent(request, merchant, key, body, fingerprint -> id, ignored -> {
             Payment p = payments.capture(merchant, id, amount);
             return json(p.pendingOperation() == null ? 200 : 202, json.payment(p));
         });
@@ -200,7 +206,7 @@ public final class PaymentApi {
         ObjectNode body = body(request, true);
         json.emptyObject(body);
         StructuredLog.putContext("paymentId", id);
-        return idempotent(request, merchant, key, body, () -> id, ignored -> {
+        return idempotent(request, merchant, key, body, fingerprint -> id, ignored -> {
             Payment p = payments.cancel(merchant, id);
             return json(p.pendingOperation() == null ? 200 : 202, json.payment(p));
         });
@@ -211,7 +217,8 @@ public final class PaymentApi {
         ObjectNode body = body(request, false);
         long amount = json.amountOnly(body, true);
         StructuredLog.putContext("paymentId", id);
-        return idempotent(request, merchant, key, body, ids::refundId, refundId -> {
+        return idempotent(request, merchant, key, body,
+                fingerprint -> RequestDerivedIds.refundId(merchant, key, fingerprint), refundId -> {
             PaymentService.RefundOutcome outcome = payments.refund(merchant, id, refundId, amount);
             ObjectNode n = json.refund(outcome.refund());
             n.put("paymentId", id);
@@ -223,10 +230,23 @@ public final class PaymentApi {
 
     // ---- idempotency --------------------------------------------------------------------------------------
 
+    /**
+     * @param newId the id of the resource a first request creates, from the request fingerprint: derived from the
+     *              request (RequestDerivedIds), so a re-execution in another region names the same resource
+     */
     private ApiResponse idempotent(ApiRequest request, String merchant, String key, ObjectNode body,
-                                   Supplier<String> newId, Function<String, ApiResponse> work) {
+                                   Function<String, String> newId, Function<String, ApiResponse> work) {
+        // ---- Write-fence hook (issue 12) ----------------------------------------------------------------------
+        // Every mutating route comes through here, after validation and before the idempotency claim: a write
+        // that the fence refuses has written nothing, not even the claim, so the same key works in the active
+        // region. A fence that cannot be read throws DependencyException (503, nothing written either).
+        Optional<ApiResponse> refused = writeFence.refusal(instance(request));
+        if (refused.isPresent()) {
+            return refused.get();
+        }
         String fingerprint = IdempotentRequests.fingerprint(request.method(), request.path(), json.canonical(body));
-        IdempotentRequests.Outcome outcome = idempotency.execute(merchant, key, fingerprint, newId, resourceId -> {
+        IdempotentRequests.Outcome outcome = idempotency.execute(merchant, key, fingerprint,
+                () -> newId.apply(fingerprint), resourceId -> {
             ApiResponse response;
             try {
                 response = work.apply(resourceId);

@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * SnapStart hooks. Before the snapshot: warm the code paths of a request with non-mutating work only (a read of
  * a payment that cannot exist, a health read, a config read, JSON parsing and validation of a sample body).
- * After restore: drop cached configuration and the id generator so nothing created before the snapshot
- * (timestamps, random state) is shared between restored environments.
+ * After restore: drop cached configuration and the cached active-region view so nothing read before the
+ * snapshot (config, which region is active) is trusted by restored environments. Ids derive from requests, so
+ * there is no generator state to drop.
  */
 public final class SnapStartPriming implements Resource {
     private static final StructuredLog LOG = StructuredLog.get(SnapStartPriming.class);
@@ -32,7 +33,8 @@ public final class SnapStartPriming implements Resource {
     @Override
     public void afterRestore(Context<? extends Resource> context) {
         wiring.config.invalidate();
-        wiring.ids.reset();
+        // The view primed before the snapshot is older than any staleness bound (issue 12).
+        wiring.fence.invalidate();
     }
 
     /** Idempotent and side-effect free: reads only. Failures are logged, never thrown (priming is best effort). */
@@ -49,6 +51,7 @@ public final class SnapStartPriming implements Resource {
             LOG.warn("priming incomplete", "errorType", e.getClass().getSimpleName());
         } finally {
             wiring.config.invalidate();
+            wiring.fence.invalidate();
         }
     }
 }

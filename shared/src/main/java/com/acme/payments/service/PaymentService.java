@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -79,9 +80,19 @@ public final class PaymentService {
 
     /** The payment, with a pending operation reconciled first when the processor can tell its outcome. */
     public Payment get(String merchantId, String paymentId) {
+        return get(merchantId, paymentId, () -> true);
+    }
+
+    /**
+     * Write-fence hook (issue 12): as {@link #get(String, String)}, but reconciliation, which writes, runs only
+     * when {@code mayWrite} allows it; asked only for a payment with pending work. The API passes the region's
+     * write fence, so a GET in the standby region never writes and its pending work waits for the active region.
+     */
+    public Payment get(String merchantId, String paymentId, BooleanSupplier mayWrite) {
         Payment payment = owned(load(paymentId), merchantId);
-        if (payment.pendingOperation() != null
-                || payment.refunds().stream().anyMatch(r -> r.status() == RefundStatus.PENDING)) {
+        if ((payment.pendingOperation() != null
+                || payment.refunds().stream().anyMatch(r -> r.status() == RefundStatus.PENDING))
+                && mayWrite.getAsBoolean()) {
             return reconcile(payment);
         }
         return payment;
