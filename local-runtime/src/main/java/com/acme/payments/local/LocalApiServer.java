@@ -4,8 +4,6 @@ import com.acme.payments.function.FunctionWiring;
 import com.acme.payments.function.PaymentHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -15,34 +13,25 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Executors;
-import java.util.function.Function;
 
 /**
  * Serves one region's payment API on loopback in front of the real handler, like {@code sam local start-api}.
- * Also answers the emulator's Lambda proxy on {@code POST /_lambda} (event JSON in, response JSON out), so that
- * {@code aws lambda invoke} against the emulator runs this same Java handler.
+ * It can stop and resume listening on the same port ({@link #stopListening()}, {@link #startListening()}): a
+ * region outage in the local runtime, where clients get "connection refused" as from a region that is down.
  */
 public final class LocalApiServer implements AutoCloseable {
-    static final String LAMBDA_PROXY_PATH = "/_lambda";
-    private final HttpServer server;
     private final PaymentHandler handler;
     private final HttpEventFactory events = new HttpEventFactory();
-    private final ObjectMapper json = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    private final Function<String, PaymentHandler> proxyHandlers;
+    private final String host;
+    private final int port;
+    private HttpServer server; // guarded by this
 
-    /**
-     * @param functionEnv   the function's environment (as configured on the deployed function)
-     * @param proxyHandlers handler per region for Lambda proxy calls (the region comes from the function ARN)
-     */
-    public LocalApiServer(String host, int port, Map<String, String> functionEnv,
-                          Function<String, PaymentHandler> proxyHandlers) throws IOException {
+    /** @param functionEnv the function's environment (as configured on the deployed function) */
+    public LocalApiServer(String host, int port, Map<String, String> functionEnv) throws IOException {
         this.handler = new PaymentHandler(FunctionWiring.fromEnvironment(functionEnv));
-        this.proxyHandlers = proxyHandlers;
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 256);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", this::serve);
-        server.start();
+        this.host = host;
+        this.server = listen(host, port);
+        this.port = server.getAddress().getPort();
     }
 
     public PaymentHandler handler() {
@@ -50,17 +39,40 @@ public final class LocalApiServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return port;
+    }
+
+    public synchronized boolean listening() {
+        return server != null;
+    }
+
+    /** Closes the port and every open exchange: clients are refused from now on. */
+    public synchronized void stopListening() {
+        if (server != null) {
+            server.stop(0);
+            server = null;
+        }
+    }
+
+    /** Listens again on the same port. */
+    public synchronized void startListening() throws IOException {
+        if (server == null) {
+            server = listen(host, port);
+        }
+    }
+
+    private HttpServer listen(String bindHost, int bindPort) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(bindHost, bindPort), 256);
+        s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        s.createContext("/", this::serve);
+        s.start();
+        return s;
     }
 
     private void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String path = exchange.getRequestURI().getRawPath();
-            if (path.equals(LAMBDA_PROXY_PATH) && exchange.getRequestMethod().equals("POST")) {
-                proxyInvoke(exchange, body);
-                return;
-            }
             APIGatewayV2HTTPEvent event = events.toEvent(exchange.getRequestMethod(), path,
                     exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body,
                     exchange.getRemoteAddress().getAddress().getHostAddress());
@@ -79,31 +91,8 @@ public final class LocalApiServer implements AutoCloseable {
         }
     }
 
-    private void proxyInvoke(HttpExchange exchange, byte[] body) throws IOException {
-        String arn = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Function-Arn");
-        String requestId = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Request-Id");
-        String region = arn != null && arn.split(":").length > 3 ? arn.split(":")[3] : null;
-        PaymentHandler target = region == null ? null : proxyHandlers.apply(region);
-        byte[] out;
-        int status;
-        if (target == null) {
-            status = 502;
-            out = ("{\"errorMessage\":\"no local handler for " + region + "\"}").getBytes(StandardCharsets.UTF_8);
-        } else {
-            APIGatewayV2HTTPEvent event = json.readValue(body, APIGatewayV2HTTPEvent.class);
-            APIGatewayV2HTTPResponse response = target.handleRequest(event, new LocalContext(requestId));
-            out = json.writeValueAsBytes(response);
-            status = 200;
-        }
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, out.length);
-        try (OutputStream os = exchange.getResponseBody()) {
-            os.write(out);
-        }
-    }
-
     @Override
     public void close() {
-        server.stop(0);
+        stopListening();
     }
 }

@@ -6,6 +6,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 
+import java.net.URI;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,15 +31,25 @@ final class LocalReplicator implements AutoCloseable {
         return t;
     });
 
-    LocalReplicator(String regionA, String regionB, String table) {
-        this.a = client(regionA);
-        this.b = client(regionB);
+    /**
+     * @param endpointA the AWS endpoint for region A (the runtime passes the region's cuttable link, so that a
+     *                  region outage stops replication too), or null for the SDK's default
+     */
+    LocalReplicator(String regionA, URI endpointA, String regionB, URI endpointB, String table) {
+        this.a = client(regionA, endpointA);
+        this.b = client(regionB, endpointB);
         this.table = table;
         timer.scheduleWithFixedDelay(this::syncOnce, 500, 500, TimeUnit.MILLISECONDS);
     }
 
-    private static DynamoDbClient client(String region) {
-        return DynamoDbClient.builder().region(Region.of(region)).httpClient(UrlConnectionHttpClient.create()).build();
+    private static DynamoDbClient client(String region, URI endpoint) {
+        var builder = DynamoDbClient.builder().region(Region.of(region))
+                .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(1))
+                        .socketTimeout(Duration.ofSeconds(5)).build());
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return builder.build();
     }
 
     void syncOnce() {
@@ -47,7 +59,8 @@ final class LocalReplicator implements AutoCloseable {
             copyNewer(left, right, b);
             copyNewer(right, left, a);
         } catch (RuntimeException e) {
-            // The emulator may be restarting; the next round catches up.
+            // The emulator may be restarting, or a region is cut off (an outage drill): the next round catches up,
+            // as global-table replication does when a region comes back.
         }
     }
 
@@ -60,7 +73,10 @@ final class LocalReplicator implements AutoCloseable {
         }
     }
 
-    /** Payments: the higher version wins. Idempotency records: absent, or completed over in-progress. */
+    /**
+     * Payments and the active-region record: the higher version wins (the record's version is its epoch).
+     * Idempotency records: absent, or completed over in-progress.
+     */
     static boolean shouldCopy(Map<String, AttributeValue> source, Map<String, AttributeValue> target) {
         if (target == null) {
             return true;

@@ -1,28 +1,33 @@
 package com.acme.payments.local;
 
 import com.acme.payments.function.FunctionWiring;
-import com.acme.payments.function.PaymentHandler;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The Docker-free local runtime: the stub processor, then one API server per region in front of the real
- * handler. Used by {@code make local} (scripts/local.sh) and by the local-loop IT.
+ * handler, local replication between the regions' tables, and a control port ({@link LocalControl}: the
+ * emulator's Lambda proxy and the outage switches). Used by {@code make local} (scripts/local.sh) and the
+ * local-loop IT.
  *
  * <pre>
  * LocalRuntime --env-file us-east-1=FILE --env-file us-east-2=FILE
- *              [--port us-east-1=3000] [--port us-east-2=3001] [--processor-port 8089]
+ *              [--port us-east-1=3000] [--port us-east-2=3001] [--processor-port 8089] [--control-port 3002]
  * </pre>
  * Each env file is the deployed function's {@code Environment.Variables} (JSON) for that region. The stub
  * processor's API keys (one per region) come from the environment variable {@code PROCESSOR_API_KEYS}, never from arguments.
+ *
+ * <p>Each region reaches the emulator ({@code AWS_ENDPOINT_URL}) through a link of its own, a {@link TcpFaultProxy}:
+ * that region's function and its side of the replication use it, so cutting it takes the region's AWS away
+ * without touching the other region, which shares the same emulator.
  */
 public final class LocalRuntime {
     private LocalRuntime() {
@@ -32,12 +37,14 @@ public final class LocalRuntime {
         Map<String, Path> envFiles = new LinkedHashMap<>();
         Map<String, Integer> ports = new LinkedHashMap<>(Map.of("us-east-1", 3000, "us-east-2", 3001));
         int processorPort = 8089;
+        int controlPort = 0;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String[] kv = args[i + 1].split("=", 2);
             switch (args[i]) {
                 case "--env-file" -> envFiles.put(kv[0], Path.of(kv[1]));
                 case "--port" -> ports.put(kv[0], Integer.parseInt(kv[1]));
                 case "--processor-port" -> processorPort = Integer.parseInt(args[i + 1]);
+                case "--control-port" -> controlPort = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -47,36 +54,48 @@ public final class LocalRuntime {
         }
         StubProcessor processor = new StubProcessor("127.0.0.1", processorPort,
                 new java.util.HashSet<>(java.util.Arrays.asList(apiKeys.split(","))));
-        Map<String, PaymentHandler> proxyHandlers = new ConcurrentHashMap<>();
-        Map<String, LocalApiServer> servers = new LinkedHashMap<>();
+        URI emulator = URI.create(System.getenv().getOrDefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"));
+        Map<String, LocalControl.RegionNode> nodes = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : envFiles.entrySet()) {
+            TcpFaultProxy link = new TcpFaultProxy(emulator.getHost(), emulator.getPort());
             Map<String, String> env = functionEnv(e.getKey(), e.getValue());
-            LocalApiServer server = new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env,
-                    proxyHandlers::get);
-            proxyHandlers.put(e.getKey(), server.handler());
-            servers.put(e.getKey(), server);
+            env.put("AWS_ENDPOINT_URL_DYNAMODB", link.url());
+            env.put("AWS_ENDPOINT_URL_SSM", link.url());
+            LocalApiServer server = new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env);
+            nodes.put(e.getKey(), new LocalControl.RegionNode(e.getKey(), server, link));
         }
         LocalReplicator replicator = null;
-        if (envFiles.size() == 2) {
+        if (nodes.size() == 2) {
             String table = functionEnv("us-east-1", envFiles.values().iterator().next()).get(FunctionWiring.TABLE_NAME);
-            var regions = envFiles.keySet().toArray(new String[0]);
-            replicator = new LocalReplicator(regions[0], regions[1], table);
-            System.out.println("global table " + table + ": replicated locally between " + regions[0] + " and "
-                    + regions[1] + " (the emulator does not model replicas)");
+            var regions = nodes.values().toArray(new LocalControl.RegionNode[0]);
+            replicator = new LocalReplicator(regions[0].region(), URI.create(regions[0].awsLink().url()),
+                    regions[1].region(), URI.create(regions[1].awsLink().url()), table);
+            System.out.println("global table " + table + ": replicated locally between " + regions[0].region()
+                    + " and " + regions[1].region() + " (the emulator does not model replicas)");
         }
+        LocalControl control = new LocalControl("127.0.0.1", controlPort, nodes);
         LocalReplicator replication = replicator;
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (replication != null) {
                 replication.close();
             }
-            servers.values().forEach(LocalApiServer::close);
+            control.close();
+            nodes.values().forEach(n -> {
+                n.api().close();
+                try {
+                    n.awsLink().close();
+                } catch (IOException ignored) {
+                    // shutting down
+                }
+            });
             processor.close();
             stop.countDown();
         }));
         System.out.println("stub processor: " + processor.url());
-        servers.forEach((region, server) -> System.out.println("payment API " + region + ": http://127.0.0.1:"
-                + server.port()));
+        nodes.forEach((region, node) -> System.out.println("payment API " + region + ": http://127.0.0.1:"
+                + node.api().port() + " (AWS through " + node.awsLink().url() + ")"));
+        System.out.println("control: http://127.0.0.1:" + control.port() + " (Lambda proxy, outage switches)");
         System.out.println("LOCAL READY");
         System.out.flush();
         stop.await();

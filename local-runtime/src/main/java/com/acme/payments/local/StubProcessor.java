@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *       than any client timeout: the classic "charged but the answer was lost" case, resolved by lookup.</li>
  * </ul>
  * Like a real processor it is idempotent per {@code Idempotency-Key}: a repeated key returns the first answer and
- * moves no money. {@code GET /_stats} counts distinct money movements; {@code POST /_control} scripts the next
+ * moves no money. {@code GET /_stats} counts distinct money movements; {@code GET /_ledger} lists every approved
+ * authorization (its idempotency key, our payment id, amount, currency; no token); {@code POST /_control} scripts the next
  * capture/refund/void to {@code decline}, {@code error} or {@code timeout}. Rejects calls without the API key.
  */
 public final class StubProcessor implements AutoCloseable {
@@ -38,6 +39,7 @@ public final class StubProcessor implements AutoCloseable {
     private final Map<String, ObjectNode> operations = new ConcurrentHashMap<>();
     private final Map<String, String> authorizationStatus = new ConcurrentHashMap<>();
     private final AtomicInteger authorizations = new AtomicInteger();
+    private final java.util.Queue<ObjectNode> ledger = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicInteger captures = new AtomicInteger();
     private final AtomicInteger refunds = new AtomicInteger();
     private final AtomicInteger voids = new AtomicInteger();
@@ -98,6 +100,12 @@ public final class StubProcessor implements AutoCloseable {
                         .put("requests", requests.get()));
                 return;
             }
+            if (path.equals("/_ledger")) {
+                var entries = json.createArrayNode();
+                ledger.forEach(entries::add);
+                send(exchange, 200, json.createObjectNode().set("authorizations", entries));
+                return;
+            }
             if (path.equals("/_control") && method.equals("POST")) {
                 JsonNode body = json.readTree(read(exchange.getRequestBody()));
                 nextFollowUp.set(body.path("nextFollowUp").asText(null));
@@ -145,6 +153,9 @@ public final class StubProcessor implements AutoCloseable {
             ObjectNode winner = operations.putIfAbsent(key, result);
             if (winner == null && "approved".equals(result.get("status").asText())) {
                 authorizations.incrementAndGet();
+                ledger.add(json.createObjectNode().put("idempotencyKey", key)
+                        .put("paymentId", body.path("reference").asText(null))
+                        .put("amount", body.path("amount").asLong()).put("currency", body.path("currency").asText()));
                 authorizationStatus.put(result.get("reference").asText(),
                         body.path("capture").asBoolean(false) ? "captured" : "authorized");
             }
