@@ -58,7 +58,7 @@ smoke_regions() {
     smoke_fail "$active: Lambda API unreachable: ${FN_ANSWER#UNREACHABLE }"; SMOKE_RESULT="active $active unreachable"; return
   fi
   if emulator_cannot_run "$FN_ANSWER"; then
-    SMOKE_NOT_RUN=1; SMOKE_RESULT="not run (emulator: ${FN_ANSWER#ERROR })"; say "function smoke: $SMOKE_RESULT"; return
+    SMOKE_NOT_RUN=1; SMOKE_RESULT="not run (emulator: ${FN_ANSWER#ERROR })"; return
   fi
   read -r _ status type _ _ got writable <<<"$FN_ANSWER"
   if [[ $status != 200 || $got != "$active" || $writable != true ]]; then

@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  * POST /_local/regions/{region}/outage    the region "goes down": its API stops listening, its link to the
  *                                         emulator is cut (the function, the replicator and any script using
  *                                         the link lose AWS), and its Lambda invokes fail
- * POST /_local/regions/{region}/restore   all of that comes back
+ * POST /_local/regions/{region}/restore   all of that comes back; with {@code ?only=aws} only the link (AWS and
+ *                                         replication return, the API stays down: how an operator brings a
+ *                                         region back, checking the new active-region record has arrived first)
  * </pre>
  * It lives on a port of its own so that invokes for one region keep working while the other one is down.
  */
@@ -39,8 +41,9 @@ final class LocalControl implements AutoCloseable {
 
     /** One region of the local system: its API server and its link to the emulator. */
     record RegionNode(String region, LocalApiServer api, TcpFaultProxy awsLink) {
-        boolean down() {
-            return !api.listening();
+        /** The region's AWS (its Lambda service included) is cut off. */
+        boolean awsDown() {
+            return awsLink.isCut();
         }
     }
 
@@ -77,9 +80,12 @@ final class LocalControl implements AutoCloseable {
                     node.awsLink().cut();
                 } else {
                     node.awsLink().restore();
-                    node.api().startListening();
+                    if (!"only=aws".equals(exchange.getRequestURI().getRawQuery())) {
+                        node.api().startListening();
+                    }
                 }
-                System.out.println("region " + node.region() + ": " + (node.down() ? "DOWN (local outage)" : "up"));
+                System.out.println("region " + node.region() + ": API " + (node.api().listening() ? "up" : "DOWN")
+                        + ", AWS " + (node.awsDown() ? "DOWN" : "up") + " (local outage switch)");
                 send(exchange, 200, status());
             }
         }
@@ -90,7 +96,8 @@ final class LocalControl implements AutoCloseable {
         regions.forEach((name, node) -> n.putObject(name)
                 .put("api", "http://127.0.0.1:" + node.api().port())
                 .put("aws", node.awsLink().url())
-                .put("down", node.down()));
+                .put("apiDown", !node.api().listening())
+                .put("awsDown", node.awsDown()));
         return n;
     }
 
@@ -99,7 +106,7 @@ final class LocalControl implements AutoCloseable {
         String requestId = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Request-Id");
         String region = arn != null && arn.split(":").length > 3 ? arn.split(":")[3] : null;
         RegionNode node = region == null ? null : regions.get(region);
-        if (node == null || node.down()) {
+        if (node == null || node.awsDown()) {
             send(exchange, 502, json.createObjectNode().put("errorMessage", node == null
                     ? "no local handler for region " + region : "region " + region + " is down (local outage)"));
             return;
