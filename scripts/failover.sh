@@ -96,14 +96,24 @@ trap 'exit 143' TERM
 changed() { STEP_CHANGED=1; say "$*"; }
 skipped() { say "SKIPPED: $*"; }
 
-# The two records, read afresh by every step: OLD_* (may be UNREACHABLE) and NEW_* (the target).
+# The two records, read afresh by every step (both at once): OLD_* (may be UNREACHABLE) and NEW_* (the target).
 read_both() {
-  ar_read "$OLD"
+  local dir; dir="$(mktemp -d)"
+  ( ar_read "$OLD"; declare -p AR_STATE AR_ACTIVE AR_EPOCH AR_CHANGED AR_NEXT > "$dir/old" ) &
+  local old_pid=$!
+  ( ar_read "$TO"; declare -p AR_STATE AR_ACTIVE AR_EPOCH AR_CHANGED AR_NEXT > "$dir/new" ) &
+  local new_pid=$!
+  wait "$old_pid" || { rm -rf "$dir"; die "cannot read the active-region record in $OLD"; }
+  wait "$new_pid" || { rm -rf "$dir"; die "cannot read the active-region record in $TO"; }
+  # shellcheck disable=SC1091
+  source "$dir/old"
   OLD_STATE="$AR_STATE" OLD_ACTIVE="$AR_ACTIVE" OLD_EPOCH="$AR_EPOCH" OLD_CHANGED="$AR_CHANGED" OLD_NEXT="$AR_NEXT"
   OLD_TEXT="$(ar_describe)"
-  ar_read "$TO"
+  # shellcheck disable=SC1091
+  source "$dir/new"
   NEW_STATE="$AR_STATE" NEW_ACTIVE="$AR_ACTIVE" NEW_EPOCH="$AR_EPOCH" NEW_CHANGED="$AR_CHANGED" NEW_NEXT="$AR_NEXT"
   NEW_TEXT="$(ar_describe)"
+  rm -rf "$dir"
   [[ $NEW_STATE == OK ]] || die "$TO: $NEW_TEXT. The target's record must be readable (deploy's active-region step seeds it)"
 }
 old_reachable() { [[ $OLD_STATE == OK ]]; }
@@ -152,8 +162,7 @@ step_preflight() {
   WAIT_SECONDS=$(( ttl + timeout + WAIT_MARGIN_SECONDS ))
   say "longest stale view: $ttl s (fence TTL) + $timeout s (function timeout) -> the wait step waits $WAIT_SECONDS s after the fence"
 
-  # The target must serve before it gets writes.
-  function_settings "$TO"
+  # The target must serve before it gets writes (FN_CLAIM was read with the settings above).
   if fn_call "$TO" GET /health; then
     if emulator_cannot_run "$FN_ANSWER"; then
       say "$TO: health not checked (emulator: ${FN_ANSWER#ERROR })"
@@ -284,7 +293,6 @@ step_smoke() {
   if old_reachable; then
     # A function in the old region may trust the view it read just before the record changed
     # there for up to its fence TTL: give it that long before expecting a refusal.
-    function_settings "$TO"
     local changed_at ready
     changed_at="$(date -u -d "$OLD_CHANGED" +%s)"
     ready=$(( changed_at + FN_FENCE_TTL + 1 ))

@@ -52,7 +52,8 @@ smoke_fail() { SMOKE_FAILED=$((SMOKE_FAILED + 1)); warn "$*"; }
 smoke_regions() {
   local active="$1" standby="$2" key id status type got writable
   SMOKE_FAILED=0 SMOKE_NOT_RUN=0 SMOKE_RESULT=""
-  function_settings "$active"
+  # Both regions run the same template: settings read earlier in this run (the failover's preflight) serve.
+  [[ ${FN_OK:-0} == 1 ]] || function_settings "$active"
   # 1. health
   if ! fn_call "$active" GET /health; then
     smoke_fail "$active: Lambda API unreachable: ${FN_ANSWER#UNREACHABLE }"; SMOKE_RESULT="active $active unreachable"; return

@@ -5,9 +5,11 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,17 +60,43 @@ final class LocalReplicator implements AutoCloseable {
             Map<String, Map<String, AttributeValue>> right = scan(b);
             copyNewer(left, right, b);
             copyNewer(right, left, a);
+            if (lastFailure != null) {
+                System.out.println("local replication: resumed after " + lastFailure);
+                lastFailure = null;
+            }
         } catch (RuntimeException e) {
             // The emulator may be restarting, or a region is cut off (an outage drill): the next round catches up,
-            // as global-table replication does when a region comes back.
+            // as global-table replication does when a region comes back. Said once per kind of failure.
+            String kind = e.getClass().getSimpleName();
+            if (!kind.equals(lastFailure)) {
+                System.out.println("local replication: paused (" + kind + "); retrying every 0.5 s");
+                lastFailure = kind;
+            }
         }
     }
 
+    private String lastFailure;
+
     private void copyNewer(Map<String, Map<String, AttributeValue>> from, Map<String, Map<String, AttributeValue>> to,
                            DynamoDbClient target) {
+        List<WriteRequest> pending = new ArrayList<>();
         for (Map.Entry<String, Map<String, AttributeValue>> e : from.entrySet()) {
             if (shouldCopy(e.getValue(), to.get(e.getKey()))) {
-                target.putItem(r -> r.tableName(table).item(e.getValue()));
+                pending.add(WriteRequest.builder().putRequest(p -> p.item(e.getValue())).build());
+            }
+        }
+        // In batches of 25 (BatchWriteItem's limit): a region coming back after an outage has a backlog of
+        // hundreds of items, and one PutItem each would take the copier tens of seconds on a busy machine.
+        for (int i = 0; i < pending.size(); i += 25) {
+            List<WriteRequest> batch = pending.subList(i, Math.min(pending.size(), i + 25));
+            Map<String, List<WriteRequest>> unprocessed = Map.of(table, batch);
+            for (int attempt = 0; !unprocessed.isEmpty() && !unprocessed.getOrDefault(table, List.of()).isEmpty()
+                    && attempt < 5; attempt++) {
+                Map<String, List<WriteRequest>> request = unprocessed;
+                unprocessed = target.batchWriteItem(r -> r.requestItems(request)).unprocessedItems();
+            }
+            if (!unprocessed.isEmpty() && !unprocessed.getOrDefault(table, List.of()).isEmpty()) {
+                throw new IllegalStateException("items left unprocessed; next round");
             }
         }
     }
