@@ -9,6 +9,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -161,6 +162,7 @@ class LocalLoopIT {
      */
     @Test
     @Order(3)
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void regionOutageDrill_losesNothing_chargesNothingTwice_andNoRequestSentToBothRegionsRunsTwice() throws Exception {
         OutageDrill drill = new OutageDrill(root, API, API_SECONDARY, CONTROL, PROCESSOR, EMULATOR, "dev");
         List<String> report = drill.run();
