@@ -162,7 +162,7 @@ class LocalLoopIT {
      */
     @Test
     @Order(3)
-    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    @Timeout(value = 25, unit = TimeUnit.MINUTES)
     void regionOutageDrill_losesNothing_chargesNothingTwice_andNoRequestSentToBothRegionsRunsTwice() throws Exception {
         OutageDrill drill = new OutageDrill(root, API, API_SECONDARY, CONTROL, PROCESSOR, EMULATOR, "dev");
         List<String> report = drill.run();

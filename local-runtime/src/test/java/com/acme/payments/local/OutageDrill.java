@@ -52,7 +52,13 @@ final class OutageDrill {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String EAST1 = "us-east-1";
     static final String EAST2 = "us-east-2";
-    private static final int CLIENTS = 4;
+    private static final int CLIENTS = 3;
+    /**
+     * Between two payments of one client, and between two requests sent to both regions. The drill needs traffic
+     * at every transition, not volume: every item lands in both regions' tables, which the local replication scans
+     * twice a second.
+     */
+    private static final long PACE_MILLIS = 500;
     /** Long enough for a request caught mid-flight by the cut: its idempotency lock (60 s) must run out first. */
     private static final Duration SETTLE = Duration.ofSeconds(150);
     /**
@@ -143,8 +149,9 @@ final class OutageDrill {
     /** Runs every phase; returns the report lines. Throws when a phase cannot be completed at all. */
     List<String> run() throws Exception {
         long started = System.nanoTime();
+        drillStart = started;
         List<Thread> clients = new ArrayList<>();
-        phase = "us-east-1 active";
+        enter("us-east-1 active");
         for (int i = 0; i < CLIENTS; i++) {
             clients.add(Thread.ofVirtual().name("drill-client-" + i).start(this::clientLoop));
         }
@@ -154,23 +161,23 @@ final class OutageDrill {
         Thread.sleep(4_000);
         require(completedIn(EAST1) > 0, "no payment completed in us-east-1 before the outage");
 
-        phase = "us-east-1 down, before the emergency failover";
+        enter("us-east-1 down, before the emergency failover");
         control("POST", "/_local/regions/" + EAST1 + "/outage");
         Thread.sleep(1_000);
-        phase = "emergency failover to us-east-2";
+        enter("emergency failover to us-east-2");
         Failover emergency = failover("1-emergency", List.of("--to", EAST2, "--emergency"), null);
         require(emergency.exit == 0, "emergency failover failed, see " + emergency.log);
         require(emergency.output.contains("SKIPPED"), "the emergency failover did not say what it skipped");
         failoverSeconds.put("emergency failover to us-east-2", emergency.seconds);
 
-        phase = "us-east-2 active";
+        enter("us-east-2 active");
         int before = completedIn(EAST2);
         Thread.sleep(4_000);
         require(completedIn(EAST2) > before, "no payment completed in us-east-2 after the emergency failover");
 
         // us-east-1 returns: AWS first (replication resumes and delivers the new record), then the same command
         // again must converge and prove us-east-1 refuses writes, and only then its API takes traffic again.
-        phase = "us-east-1 returning (AWS only)";
+        enter("us-east-1 returning (AWS only)");
         control("POST", "/_local/regions/" + EAST1 + "/restore?only=aws");
         // Replication catches up with everything us-east-2 wrote meanwhile; on a busy machine that takes a while.
         waitUntil(Duration.ofSeconds(120), () -> recordIn(EAST1).startsWith(EAST2 + "@"),
@@ -181,10 +188,10 @@ final class OutageDrill {
                 "the rerun did not see us-east-1 refuse a write");
         failoverSeconds.put("the same command again, us-east-1 back", rerun.seconds);
         control("POST", "/_local/regions/" + EAST1 + "/restore");
-        phase = "us-east-2 active, us-east-1 standby";
+        enter("us-east-2 active, us-east-1 standby");
         Thread.sleep(3_000);
 
-        phase = "planned failback to us-east-1";
+        enter("planned failback to us-east-1");
         Failover killed = failover("3-failback-killed", List.of("--to", EAST1), "waiting out stale views");
         require(killed.exit == 137, "the failback was not killed in its wait step (exit " + killed.exit + ")");
         Failover failback = failover("4-failback-rerun", List.of("--to", EAST1), null);
@@ -192,12 +199,12 @@ final class OutageDrill {
         failoverSeconds.put("planned failback, SIGKILLed in its wait step", killed.seconds);
         failoverSeconds.put("planned failback, run again after the kill", failback.seconds);
 
-        phase = "us-east-1 active again";
+        enter("us-east-1 active again");
         before = completedIn(EAST1);
         Thread.sleep(4_000);
         require(completedIn(EAST1) > before, "no payment completed in us-east-1 after the failback");
 
-        phase = "settling";
+        enter("settling");
         stopping = true;
         dual.join(Duration.ofSeconds(30));
         prober.interrupt();
@@ -205,9 +212,17 @@ final class OutageDrill {
             require(client.join(SETTLE), "a client did not finish its last request within " + SETTLE);
         }
         settleDualSends();
+        enter("verifying");
         List<String> report = verify();
         report.add(String.format("drill took %d s", (System.nanoTime() - started) / 1_000_000_000L));
         return report;
+    }
+
+    private long drillStart = System.nanoTime();
+
+    private void enter(String next) {
+        phase = next;
+        System.out.printf("outage drill: +%ds %s%n", (System.nanoTime() - drillStart) / 1_000_000_000L, next);
     }
 
     // ---- clients -------------------------------------------------------------------------------------------
@@ -219,6 +234,7 @@ final class OutageDrill {
             Payment p = new Payment("drill-" + merchant + "-" + n, CLIENT_AMOUNTS + n);
             payments.add(p);
             region = complete(p, region, System.nanoTime() + SETTLE.toNanos() * 2);
+            pause(PACE_MILLIS);
         }
     }
 
@@ -276,7 +292,7 @@ final class OutageDrill {
                 return;
             }
             dualSends.add(new DualSend(key, amount, answers[0], answers[1]));
-            pause(250);
+            pause(PACE_MILLIS);
         }
     }
 
@@ -335,13 +351,14 @@ final class OutageDrill {
         int attempted = payments.size();
         int completed = 0;
         List<String> lost = new ArrayList<>();
+        Map<String, JsonNode> listed = listAll(EAST1);
         for (Payment p : payments) {
             if (p.id == null) {
                 lost.add(p.key + ": no final answer");
                 continue;
             }
             completed++;
-            JsonNode read = get(EAST1, "/payments/" + p.id, Duration.ofSeconds(10)).json();
+            JsonNode read = authorized(listed, p.id);
             if (!p.id.equals(read.path("id").asText()) || read.path("amount").asLong() != p.amount
                     || !read.path("status").asText().equals("AUTHORIZED")) {
                 lost.add(p.key + ": " + p.id + " reads " + read);
@@ -349,7 +366,7 @@ final class OutageDrill {
         }
         // Money that moved must have a payment behind it, in the state the processor knows.
         for (Map.Entry<Long, String> charge : paymentIdByAmount.entrySet()) {
-            JsonNode read = get(EAST1, "/payments/" + charge.getValue(), Duration.ofSeconds(10)).json();
+            JsonNode read = authorized(listed, charge.getValue());
             if (read.path("amount").asLong() != charge.getKey() || !read.path("status").asText().equals("AUTHORIZED")) {
                 lost.add("charge of " + charge.getKey() + " for " + charge.getValue() + " has no authorized payment: "
                         + read);
@@ -389,6 +406,31 @@ final class OutageDrill {
         lost.stream().limit(5).forEach(l -> report.add("  LOST " + l));
         unexpected.stream().limit(5).forEach(u -> report.add("  UNEXPECTED " + u));
         return report;
+    }
+
+    /** Every payment of the drill's merchant in a region, by id, through the listing (100 a page). */
+    private Map<String, JsonNode> listAll(String region) {
+        Map<String, JsonNode> byId = new HashMap<>();
+        String cursor = null;
+        do {
+            Answer page = get(region, "/payments?limit=100" + (cursor == null ? ""
+                    : "&cursor=" + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8)),
+                    Duration.ofSeconds(30));
+            require(page.status() == 200, "listing answered " + page.status() + " " + page.body());
+            page.json().get("items").forEach(item -> byId.put(item.get("id").asText(), item));
+            JsonNode next = page.json().get("nextCursor");
+            cursor = next == null || next.isNull() ? null : next.asText();
+        } while (cursor != null);
+        return byId;
+    }
+
+    /** The payment as listed; read by id (which reconciles anything pending, as a client's read would) otherwise. */
+    private JsonNode authorized(Map<String, JsonNode> listed, String id) {
+        JsonNode item = listed.get(id);
+        if (item != null && item.path("status").asText().equals("AUTHORIZED")) {
+            return item;
+        }
+        return get(EAST1, "/payments/" + id, Duration.ofSeconds(10)).json();
     }
 
     List<String> lost = List.of();
