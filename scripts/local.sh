@@ -3,12 +3,16 @@
 #   1. starts the pinned emulator on loopback (LAMBDA_STRICT=1, Lambda proxy wired to the local runtime)
 #   2+3. builds once and deploys both regions with scripts/deploy.sh (peering and handoff included)
 #   4. starts the stub processor and points /payments/<env>/processor/endpoint at it
-#   5. serves the payment API on 127.0.0.1:$PORT (us-east-1) and :$SECONDARY_PORT (us-east-2), then runs
-#      the function smoke test (scripts/smoke.sh) against it
+#   5. serves the payment API on 127.0.0.1:$PORT (us-east-1) and :$SECONDARY_PORT (us-east-2), behind the JWT
+#      authorizer with the deployed stack's JwtIssuer/JwtAudience, and the local issuer on :$ISSUER_PORT
+#      (discovery, JWKS, RS256 tokens: `make token MERCHANT=m_1`), then runs the function smoke test
+#      (scripts/smoke.sh) against it
 # Ctrl-C stops everything it started.
 #
 # Settings (environment): ENV=dev PORT=3000 SECONDARY_PORT=3001 PROCESSOR_PORT=8089 EMULATOR_PORT=4566
-# CONTROL_PORT=PORT+2 (the runtime's own port: the emulator's Lambda proxy and the outage switches)
+# ISSUER_PORT=3002 CONTROL_PORT=PORT+3 (the runtime's own port: the emulator's Lambda proxy and the region outage
+# switches); LOCAL_DEV_IDENTITY=1 is the explicit opt-in to trust X-Dev-Merchant and unsigned tokens
+# instead of validating tokens (for tools that cannot get one).
 # LOCAL_EXIT_WHEN_READY=1 returns once ready, leaving the processes running (used by tests; stop them with
 # `scripts/local.sh stop`).
 set -euo pipefail
@@ -20,7 +24,8 @@ PORT="${PORT:-3000}"
 SECONDARY_PORT="${SECONDARY_PORT:-3001}"
 PROCESSOR_PORT="${PROCESSOR_PORT:-8089}"
 EMULATOR_PORT="${EMULATOR_PORT:-4566}"
-CONTROL_PORT="${CONTROL_PORT:-$((PORT + 2))}"
+ISSUER_PORT="${ISSUER_PORT:-3002}"
+CONTROL_PORT="${CONTROL_PORT:-$((PORT + 3))}"
 STATE="$ROOT/.local/loop-$PORT"
 FUNCTION="payments-$ENV_NAME-api"
 PRIMARY=us-east-1
@@ -106,6 +111,8 @@ for region in $PRIMARY $SECONDARY; do
   aws lambda get-function-configuration --region "$region" --function-name "$FUNCTION" \
     --query Environment.Variables --output json > "$STATE/function-env-$region.json"
 done
+PROCESSOR_API_KEYS="$(IFS=,; echo "${keys[*]}")"
+export PROCESSOR_API_KEYS
 # The emulator serves no HttpApi routes, so the stacks' ApiEndpoint URLs lead nowhere here; the local API
 # servers stand in for them. The write fence's 503 names the active region's endpoint from these parameters
 # (peer/api-endpoint is the deploy's cross-region handoff), so point them at the local servers. A later
@@ -117,14 +124,27 @@ put_string $PRIMARY api-endpoint "http://127.0.0.1:$PORT"
 put_string $PRIMARY peer/api-endpoint "http://127.0.0.1:$SECONDARY_PORT"
 put_string $SECONDARY api-endpoint "http://127.0.0.1:$SECONDARY_PORT"
 put_string $SECONDARY peer/api-endpoint "http://127.0.0.1:$PORT"
-PROCESSOR_API_KEYS="$(IFS=,; echo "${keys[*]}")"
-export PROCESSOR_API_KEYS
 
-say "5/5 payment API in front of the real handler (payment-function/target/payment-function.jar)"
-CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar"
+# The authorizer's settings are the deployed stack's own parameters (the HTTP API's JwtConfiguration).
+read -r JWT_ISSUER JWT_AUDIENCE MERCHANT_CLAIM < <(aws cloudformation describe-stacks --region $PRIMARY \
+  --stack-name "payments-$ENV_NAME-primary" --output text \
+  --query "Stacks[0].[Parameters[?ParameterKey=='JwtIssuer'].ParameterValue | [0], Parameters[?ParameterKey=='JwtAudience'].ParameterValue | [0], Parameters[?ParameterKey=='MerchantClaim'].ParameterValue | [0]]")
+[[ -n $JWT_ISSUER && $JWT_ISSUER != None && -n $JWT_AUDIENCE && $JWT_AUDIENCE != None ]] ||
+  { echo "cannot read JwtIssuer/JwtAudience of stack payments-$ENV_NAME-primary" >&2; exit 1; }
+[[ -n $MERCHANT_CLAIM && $MERCHANT_CLAIM != None ]] || MERCHANT_CLAIM=merchant_id
+if [[ ${LOCAL_DEV_IDENTITY:-0} == 1 ]]; then
+  AUTH_ARGS=(--dev-identity --merchant-claim "$MERCHANT_CLAIM")
+  AUTH_NOTE="DEVELOPMENT IDENTITY (LOCAL_DEV_IDENTITY=1): X-Dev-Merchant and unsigned tokens are trusted, nothing is validated"
+else
+  AUTH_ARGS=(--jwt-issuer "$JWT_ISSUER" --jwt-audience "$JWT_AUDIENCE" --merchant-claim "$MERCHANT_CLAIM" --issuer-port "$ISSUER_PORT")
+  AUTH_NOTE="JWT authorizer: issuer $JWT_ISSUER, audience $JWT_AUDIENCE (the stack's), keys from the local issuer"
+fi
+
+say "5/5 payment API in front of the real handler (payment-function/target/payment-function.jar); $AUTH_NOTE"
+CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar:$ROOT/local-runtime/target/lib/*:$ROOT/processor-double/target/processor-double.jar"
 setsid "$JAVA_HOME/bin/java" -XX:+UseSerialGC -cp "$CLASSPATH_JARS" com.acme.payments.local.LocalRuntime \
   --env-file "$PRIMARY=$STATE/function-env-$PRIMARY.json" --env-file "$SECONDARY=$STATE/function-env-$SECONDARY.json" \
-  --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" \
+  --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" "${AUTH_ARGS[@]}" \
   --control-port "$CONTROL_PORT" \
   > "$STATE/runtime.log" 2>&1 < /dev/null &
 echo $! > "$STATE/runtime.pid"
@@ -157,39 +177,51 @@ ACTIVE_PORT=$PORT; [[ $ACTIVE_REGION == "$SECONDARY" ]] && ACTIVE_PORT=$SECONDAR
 OTHER_REGION=$SECONDARY; [[ $ACTIVE_REGION == "$SECONDARY" ]] && OTHER_REGION=$PRIMARY
 
 KEY="demo-$(date +%s)"
+if [[ ${LOCAL_DEV_IDENTITY:-0} == 1 ]]; then
+  AUTH_HEADER="X-Dev-Merchant: merchant_demo"
+  IDENTITY_TEXT="Identity: DEVELOPMENT mode (LOCAL_DEV_IDENTITY=1): 'X-Dev-Merchant: <id>' or an unsigned JWT is trusted as-is."
+  TOKEN_LINE=""
+else
+  AUTH_HEADER='Authorization: Bearer $TOKEN'
+  IDENTITY_TEXT="Identity: a JWT from the local issuer (http://127.0.0.1:$ISSUER_PORT), validated like the stack's HTTP API
+JWT authorizer (signature, iss $JWT_ISSUER, aud $JWT_AUDIENCE, exp, nbf). X-Dev-Merchant and unsigned
+tokens are refused (401) unless LOCAL_DEV_IDENTITY=1."
+  TOKEN_LINE="  TOKEN=\$(make -s token MERCHANT=merchant_demo ISSUER_PORT=$ISSUER_PORT)   # valid for 1 hour"
+fi
 cat <<EOF
 
 Ready. Writes go to ONE region at a time: $ACTIVE_REGION is active (GET /health says so in both).
   us-east-1 (primary):   http://127.0.0.1:$PORT
   us-east-2 (secondary): http://127.0.0.1:$SECONDARY_PORT
   stub processor:        http://127.0.0.1:$PROCESSOR_PORT   (tok_decline… declines, tok_error… 5xx, tok_timeout… times out)
+  local issuer:          http://127.0.0.1:$ISSUER_PORT/.well-known/openid-configuration
   emulator:              $AWS_ENDPOINT_URL
   control:               http://127.0.0.1:$CONTROL_PORT/_local/regions   (POST …/<region>/outage, …/<region>/restore)
   logs:                  $STATE/runtime.log
 
-Development identity (local only): header 'X-Dev-Merchant: <id>' or an unsigned JWT 'Authorization: Bearer <jwt>'
-with a merchant_id claim. The deployed function has no such mode; API Gateway's JWT authorizer verifies tokens.
+$IDENTITY_TEXT
 
+$TOKEN_LINE
   # create (authorize) in the active region
   curl -si -X POST http://127.0.0.1:$ACTIVE_PORT/payments -H 'Content-Type: application/json' \\
-       -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY' \\
+       -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY' \\
        -d '{"amount":2500,"currency":"USD","paymentMethod":"tok_visa_4242","description":"Order 1001"}'
   # get (use the id from the Location header)
-  curl -s http://127.0.0.1:$ACTIVE_PORT/payments/<id> -H 'X-Dev-Merchant: merchant_demo'
+  curl -s http://127.0.0.1:$ACTIVE_PORT/payments/<id> -H "$AUTH_HEADER"
   # capture, then refund part of it
-  curl -s -X POST http://127.0.0.1:$ACTIVE_PORT/payments/<id>/capture -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY-cap'
+  curl -s -X POST http://127.0.0.1:$ACTIVE_PORT/payments/<id>/capture -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY-cap'
   curl -s -X POST http://127.0.0.1:$ACTIVE_PORT/payments/<id>/refunds -H 'Content-Type: application/json' \\
-       -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY-ref' -d '{"amount":1000}'
+       -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY-ref' -d '{"amount":1000}'
   # the same payment from the other region (reads are served in both)
-  curl -s http://127.0.0.1:$STANDBY_PORT/payments/<id> -H 'X-Dev-Merchant: merchant_demo'
+  curl -s http://127.0.0.1:$STANDBY_PORT/payments/<id> -H "$AUTH_HEADER"
   # a write to the standby region: 503 region-not-active, naming $ACTIVE_REGION and its URL; nothing is written
   curl -si -X POST http://127.0.0.1:$STANDBY_PORT/payments -H 'Content-Type: application/json' \\
-       -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY-standby' \\
+       -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY-standby' \\
        -d '{"amount":2500,"currency":"USD","paymentMethod":"tok_visa_4242"}'
   # move writes to $OTHER_REGION (fence, wait ~35 s, promote, smoke); the same command with TO=$ACTIVE_REGION fails back
   AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\
        make failover ENV=$ENV_NAME TO=$OTHER_REGION
-  # the deployed function through the emulator's Lambda API (runs the real Java handler)
+  # the deployed function through the emulator's Lambda API (runs the real Java handler; no authorizer on a direct invoke)
   aws --endpoint-url $AWS_ENDPOINT_URL --region us-east-1 lambda invoke --function-name $FUNCTION \\
        --payload fileb://events/health.json /dev/stdout
 

@@ -1,6 +1,9 @@
 package com.acme.payments.local;
 
 import com.acme.payments.function.FunctionWiring;
+import com.acme.payments.local.auth.JwtAuthorizer;
+import com.acme.payments.local.auth.LocalAuthorizer;
+import com.acme.payments.local.auth.LocalIssuer;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -9,25 +12,34 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The Docker-free local runtime: the stub processor, then one API server per region in front of the real
- * handler, local replication between the regions' tables, and a control port ({@link LocalControl}: the
- * emulator's Lambda proxy and the outage switches). Used by {@code make local} (scripts/local.sh) and the
- * local-loop IT.
+ * handler. Used by {@code make local} (scripts/local.sh) and by the local-loop IT.
  *
  * <pre>
  * LocalRuntime --env-file us-east-1=FILE --env-file us-east-2=FILE
- *              [--port us-east-1=3000] [--port us-east-2=3001] [--processor-port 8089] [--control-port 3002]
+ *              [--port us-east-1=3000] [--port us-east-2=3001] [--processor-port 8089] [--control-port 3003]
+ *              --jwt-issuer URL --jwt-audience AUD [--merchant-claim merchant_id]
+ *              [--issuer-port 3002 | --issuer-discovery URL]
+ *              [--dev-identity]
  * </pre>
  * Each env file is the deployed function's {@code Environment.Variables} (JSON) for that region. The stub
  * processor's API keys (one per region) come from the environment variable {@code PROCESSOR_API_KEYS}, never from arguments.
  *
- * <p>Each region reaches the emulator ({@code AWS_ENDPOINT_URL}) through a link of its own, a {@link TcpFaultProxy}:
- * that region's function and its side of the replication use it, so cutting it takes the region's AWS away
- * without touching the other region, which shares the same emulator.
+ * <p>Authentication, as the HTTP API's JWT authorizer does it: the issuer and audience are the stack's JwtIssuer and
+ * JwtAudience (scripts/local.sh reads them from the deployed stack). With {@code --issuer-port} a {@link LocalIssuer}
+ * serves that issuer's discovery document and keys on loopback and mints tokens ({@code make token}); with
+ * {@code --issuer-discovery} the documents come from elsewhere. {@code --dev-identity} is the explicit opt-in to trust
+ * {@code X-Dev-Merchant} and unsigned tokens instead (no validation at all).
+ *
+ * <p>Regions: each region reaches the emulator ({@code AWS_ENDPOINT_URL}) through a link of its own, a
+ * {@link TcpFaultProxy}: that region's function, its reconciler timer and its side of the replication use it, so
+ * cutting it takes the region's AWS away without touching the other region, which shares the same emulator. The
+ * control port ({@link LocalControl}) serves the emulator's Lambda proxy and the outage switches.
  */
 public final class LocalRuntime {
     private LocalRuntime() {
@@ -38,15 +50,59 @@ public final class LocalRuntime {
         Map<String, Integer> ports = new LinkedHashMap<>(Map.of("us-east-1", 3000, "us-east-2", 3001));
         int processorPort = 8089;
         int controlPort = 0;
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            String[] kv = args[i + 1].split("=", 2);
-            switch (args[i]) {
+        String jwtIssuer = null;
+        String jwtAudience = null;
+        String merchantClaim = "merchant_id";
+        Integer issuerPort = null;
+        String issuerDiscovery = null;
+        boolean devIdentity = false;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--dev-identity")) {
+                devIdentity = true;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(args[i] + " needs a value");
+            }
+            String value = args[++i];
+            String[] kv = value.split("=", 2);
+            switch (args[i - 1]) {
                 case "--env-file" -> envFiles.put(kv[0], Path.of(kv[1]));
                 case "--port" -> ports.put(kv[0], Integer.parseInt(kv[1]));
-                case "--processor-port" -> processorPort = Integer.parseInt(args[i + 1]);
-                case "--control-port" -> controlPort = Integer.parseInt(args[i + 1]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                case "--processor-port" -> processorPort = Integer.parseInt(value);
+                case "--control-port" -> controlPort = Integer.parseInt(value);
+                case "--jwt-issuer" -> jwtIssuer = value;
+                case "--jwt-audience" -> jwtAudience = value;
+                case "--merchant-claim" -> merchantClaim = value;
+                case "--issuer-port" -> issuerPort = Integer.parseInt(value);
+                case "--issuer-discovery" -> issuerDiscovery = value;
+                default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
             }
+        }
+        LocalIssuer issuer = null;
+        LocalAuthorizer authorizer;
+        if (devIdentity) {
+            authorizer = LocalAuthorizer.developmentIdentity(merchantClaim);
+            System.out.println("authorizer: DEVELOPMENT IDENTITY (--dev-identity): X-Dev-Merchant and unsigned tokens are "
+                    + "trusted as-is, nothing is validated");
+        } else {
+            if (jwtIssuer == null || jwtAudience == null) {
+                throw new IllegalArgumentException("--jwt-issuer and --jwt-audience are required (the stack's JwtIssuer "
+                        + "and JwtAudience); --dev-identity opts out of token validation instead");
+            }
+            if (issuerPort != null) {
+                issuer = LocalIssuer.start("127.0.0.1", issuerPort, jwtIssuer, jwtAudience, merchantClaim);
+                issuerDiscovery = issuer.baseUri().toString();
+                System.out.println("local issuer: " + jwtIssuer + " served at " + issuerDiscovery
+                        + " (discovery, JWKS; GET /token?" + merchantClaim + "=<id> mints a token)");
+            }
+            if (issuerDiscovery == null) {
+                throw new IllegalArgumentException("--issuer-port (run the local issuer) or --issuer-discovery URL");
+            }
+            authorizer = LocalAuthorizer.jwt(JwtAuthorizer.fromDiscovery(jwtIssuer, List.of(jwtAudience),
+                    URI.create(issuerDiscovery)));
+            System.out.println("authorizer: JWT, issuer " + jwtIssuer + ", audience " + jwtAudience
+                    + " (as the stack's HTTP API authorizer)");
         }
         String apiKeys = System.getenv("PROCESSOR_API_KEYS");
         if (apiKeys == null || apiKeys.isBlank()) {
@@ -55,15 +111,22 @@ public final class LocalRuntime {
         StubProcessor processor = new StubProcessor("127.0.0.1", processorPort,
                 new java.util.HashSet<>(java.util.Arrays.asList(apiKeys.split(","))));
         URI emulator = URI.create(System.getenv().getOrDefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"));
+        // template.yaml's ReconcilerFunction runs every minute in each region and works only where the region takes
+        // writes (the write fence); here every LOCAL_RECONCILE_SECONDS (30), in each region.
+        long reconcileEvery = Long.parseLong(System.getenv().getOrDefault("LOCAL_RECONCILE_SECONDS", "30"));
         Map<String, LocalControl.RegionNode> nodes = new LinkedHashMap<>();
+        List<LocalReconcilerTimer> reconcilerTimers = new java.util.ArrayList<>();
         for (Map.Entry<String, Path> e : envFiles.entrySet()) {
             TcpFaultProxy link = new TcpFaultProxy(emulator.getHost(), emulator.getPort());
             Map<String, String> env = functionEnv(e.getKey(), e.getValue());
             env.put("AWS_ENDPOINT_URL_DYNAMODB", link.url());
             env.put("AWS_ENDPOINT_URL_SSM", link.url());
-            LocalApiServer server = new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env);
+            LocalApiServer server = new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env, authorizer);
             nodes.put(e.getKey(), new LocalControl.RegionNode(e.getKey(), server, link));
+            reconcilerTimers.add(new LocalReconcilerTimer(env, reconcileEvery));
         }
+        System.out.println("background reconciler: every " + reconcileEvery + " s in each region (only the active one"
+                + " settles anything)");
         LocalReplicator replicator = null;
         if (nodes.size() == 2) {
             String table = functionEnv("us-east-1", envFiles.values().iterator().next()).get(FunctionWiring.TABLE_NAME);
@@ -75,11 +138,13 @@ public final class LocalRuntime {
         }
         LocalControl control = new LocalControl("127.0.0.1", controlPort, nodes);
         LocalReplicator replication = replicator;
+        LocalIssuer localIssuer = issuer;
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (replication != null) {
                 replication.close();
             }
+            reconcilerTimers.forEach(LocalReconcilerTimer::close);
             control.close();
             nodes.values().forEach(n -> {
                 n.api().close();
@@ -89,6 +154,9 @@ public final class LocalRuntime {
                     // shutting down
                 }
             });
+            if (localIssuer != null) {
+                localIssuer.close();
+            }
             processor.close();
             stop.countDown();
         }));

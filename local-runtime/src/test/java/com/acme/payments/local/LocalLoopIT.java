@@ -32,19 +32,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * `make local` end to end: scripts/local.sh brings up its own emulator, deploys both regions with the deploy
  * script, starts the stub processor and serves the API; this test talks plain HTTP to it, invokes the deployed
  * function through the emulator's Lambda API, runs the region-outage drill ({@link OutageDrill}) last, then stops
- * everything and checks nothing is left running. Uses its own ports so it never disturbs the emulator the other
- * ITs share.
+ * everything and checks nothing is left running. Every request carries a token of the loop's local issuer,
+ * validated with the deployed stack's JwtIssuer and JwtAudience. Uses its own ports so it never disturbs the
+ * emulator the other ITs share.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalLoopIT {
     private static final int API = 3190;
     private static final int API_SECONDARY = 3191;
-    private static final int CONTROL = 3192;
     private static final int PROCESSOR = 8190;
     private static final int EMULATOR = 4590;
+    private static final int ISSUER = 3192;
+    private static final int CONTROL = 3193;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Path root;
+    private static String token;
 
     @BeforeAll
     static void up() throws Exception {
@@ -52,6 +55,12 @@ class LocalLoopIT {
         Process p = script("local.sh").redirectOutput(root.resolve(".local/local-loop-it.log").toFile()).start();
         assertThat(p.waitFor(15, TimeUnit.MINUTES)).as("local loop came up in time").isTrue();
         assertThat(p.exitValue()).as("scripts/local.sh failed; see .local/local-loop-it.log").isZero();
+        // What `make token MERCHANT=merchant_loop` asks for.
+        HttpResponse<String> minted = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + ISSUER + "/token?merchant=merchant_loop")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(minted.statusCode()).as(minted.body()).isEqualTo(200);
+        token = minted.body().strip();
     }
 
     /** Ctrl-C's equivalent: everything the loop started must be gone afterwards. */
@@ -59,7 +68,7 @@ class LocalLoopIT {
     static void downLeavesNothingRunning() throws Exception {
         Process p = script("local.sh").command(root.resolve("scripts/local.sh").toString(), "stop").start();
         assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-        for (int port : List.of(API, API_SECONDARY, CONTROL, PROCESSOR, EMULATOR)) {
+        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR, ISSUER, CONTROL)) {
             assertThat(listening(port)).as("port " + port + " still open after stop").isFalse();
         }
         assertThat(root.resolve(".local/loop-" + API + "/runtime.pid")).doesNotExist();
@@ -74,7 +83,9 @@ class LocalLoopIT {
         env.put("SECONDARY_PORT", Integer.toString(API_SECONDARY));
         env.put("PROCESSOR_PORT", Integer.toString(PROCESSOR));
         env.put("EMULATOR_PORT", Integer.toString(EMULATOR));
+        env.put("ISSUER_PORT", Integer.toString(ISSUER));
         env.put("CONTROL_PORT", Integer.toString(CONTROL));
+        env.remove("LOCAL_DEV_IDENTITY");
         env.put("LOCAL_EXIT_WHEN_READY", "1");
         env.remove("AWS_ENDPOINT_URL");
         return pb;
@@ -83,7 +94,7 @@ class LocalLoopIT {
     private static HttpResponse<String> send(String method, int port, String path, String key, String body)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(20)).header("X-Dev-Merchant", "merchant_loop");
+                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + token);
         if (key != null) {
             b.header("Idempotency-Key", key);
         }
@@ -155,27 +166,17 @@ class LocalLoopIT {
         }
     }
 
-    /**
-     * Issue 12's drill, with its figures printed: an outage of us-east-1 under client traffic, an emergency
-     * failover, us-east-1's return and a planned failback that is SIGKILLed once and run again. Nothing may be lost
-     * or charged twice, and no request sent to both regions at once may be executed in both.
-     */
     @Test
-    @Order(3)
-    @Timeout(value = 25, unit = TimeUnit.MINUTES)
-    void regionOutageDrill_losesNothing_chargesNothingTwice_andNoRequestSentToBothRegionsRunsTwice() throws Exception {
-        OutageDrill drill = new OutageDrill(root, API, API_SECONDARY, CONTROL, PROCESSOR, EMULATOR, "dev");
-        List<String> report = drill.run();
-        System.out.println("==== region-outage drill (local) ====");
-        report.forEach(line -> System.out.println("  " + line));
-        assertThat(drill.lost).as("lost payments").isEmpty();
-        assertThat(drill.completed).as("every attempted payment completed").isEqualTo(drill.attempted);
-        assertThat(drill.chargedTwice).as("payments charged twice").isZero();
-        assertThat(drill.unexpected).as("unexpected answers").isEmpty();
-        assertThat(drill.fenceRefusals.get()).as("the fence refused writes during the drill").isPositive();
-        assertThat(drill.dualTotal).as("requests sent to both regions at once").isGreaterThan(20);
-        assertThat(drill.dualExecutedTwice).as("requests executed in both regions").isZero();
-        assertThat(drill.dualNotChargedOnce).as("dual requests not charged exactly once").isZero();
+    @Order(2)
+    void withoutAToken_orWithTheDevHeader_theLoopAnswers401() throws Exception {
+        for (Map<String, String> headers : List.of(Map.<String, String>of(), Map.of("X-Dev-Merchant", "merchant_loop"))) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + API + "/payments"))
+                    .timeout(Duration.ofSeconds(20));
+            headers.forEach(b::header);
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+            assertThat(r.headers().firstValue("www-authenticate")).isPresent();
+        }
     }
 
     @Test
@@ -199,6 +200,29 @@ class LocalLoopIT {
         JsonNode health = JSON.readTree(response.get("body").asText());
         assertThat(health.get("region").asText()).isEqualTo("us-east-1");
         assertThat(health.get("table").get("reachable").asBoolean()).isTrue();
+    }
+
+    /**
+     * Issue 12's drill, with its figures printed: an outage of us-east-1 under client traffic, an emergency
+     * failover, us-east-1's return and a planned failback that is SIGKILLed once and run again. Nothing may be lost
+     * or charged twice, and no request sent to both regions at once may be executed in both.
+     */
+    @Test
+    @Order(3)
+    @Timeout(value = 25, unit = TimeUnit.MINUTES)
+    void regionOutageDrill_losesNothing_chargesNothingTwice_andNoRequestSentToBothRegionsRunsTwice() throws Exception {
+        OutageDrill drill = new OutageDrill(root, API, API_SECONDARY, CONTROL, PROCESSOR, EMULATOR, ISSUER, "dev");
+        List<String> report = drill.run();
+        System.out.println("==== region-outage drill (local) ====");
+        report.forEach(line -> System.out.println("  " + line));
+        assertThat(drill.lost).as("lost payments").isEmpty();
+        assertThat(drill.completed).as("every attempted payment completed").isEqualTo(drill.attempted);
+        assertThat(drill.chargedTwice).as("payments charged twice").isZero();
+        assertThat(drill.unexpected).as("unexpected answers").isEmpty();
+        assertThat(drill.fenceRefusals.get()).as("the fence refused writes during the drill").isPositive();
+        assertThat(drill.dualTotal).as("requests sent to both regions at once").isGreaterThan(20);
+        assertThat(drill.dualExecutedTwice).as("requests executed in both regions").isZero();
+        assertThat(drill.dualNotChargedOnce).as("dual requests not charged exactly once").isZero();
     }
 
     private static boolean listening(int port) {

@@ -132,8 +132,9 @@ final class OutageDrill {
         }
     }
 
-    OutageDrill(Path root, int apiEast1, int apiEast2, int controlPort, int processorPort, int emulatorPort, String env)
-            throws IOException {
+    /** @param issuerPort the loop's local token issuer: every request carries one of its tokens for the drill's merchant */
+    OutageDrill(Path root, int apiEast1, int apiEast2, int controlPort, int processorPort, int emulatorPort,
+                int issuerPort, String env) throws IOException, InterruptedException {
         this.root = root;
         this.apiPorts = Map.of(EAST1, apiEast1, EAST2, apiEast2);
         this.controlPort = controlPort;
@@ -142,7 +143,15 @@ final class OutageDrill {
         this.env = env;
         this.logDir = root.resolve(".local/outage-drill-" + apiEast1);
         Files.createDirectories(logDir);
+        // What `make token MERCHANT=<id>` asks for (valid for an hour, longer than the drill).
+        HttpResponse<String> minted = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + issuerPort + "/token?merchant=" + merchant)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        require(minted.statusCode() == 200, "the local issuer did not mint a token: " + minted.body());
+        this.bearer = "Bearer " + minted.body().strip();
     }
+
+    private final String bearer;
 
     // ---- the drill -----------------------------------------------------------------------------------------
 
@@ -519,14 +528,14 @@ final class OutageDrill {
     private Answer post(String region, String key, String body) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPorts.get(region) + "/payments"))
                 .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
-                .header("X-Dev-Merchant", merchant).header("Idempotency-Key", key)
+                .header("Authorization", bearer).header("Idempotency-Key", key)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         return send(request);
     }
 
     private Answer get(String region, String path, Duration timeout) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPorts.get(region) + path))
-                .timeout(timeout).header("X-Dev-Merchant", merchant).GET().build());
+                .timeout(timeout).header("Authorization", bearer).GET().build());
     }
 
     private Answer send(HttpRequest request) {

@@ -2,6 +2,8 @@ package com.acme.payments.api;
 
 import com.acme.payments.domain.FieldError;
 import com.acme.payments.domain.PanDetector;
+import com.acme.payments.domain.PaymentMethodToken;
+import com.acme.payments.domain.ValidationException;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.Refund;
 import com.acme.payments.domain.Transition;
@@ -24,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Strict JSON in, stable JSON out. Request bodies are read as a tree (bounded depth and sizes, duplicate keys
@@ -32,8 +33,6 @@ import java.util.regex.Pattern;
  */
 public final class JsonCodec {
     public static final int MAX_BODY_BYTES = 16 * 1024;
-    /** Anything shaped like a payment-method token (see PaymentValidator). */
-    private static final Pattern PAYMENT_TOKEN = Pattern.compile("(tok|pm)_[A-Za-z0-9_]{4,}");
     private static final Set<String> CREATE_FIELDS = Set.of("amount", "currency", "paymentMethod", "description",
             "metadata", "capture");
 
@@ -44,6 +43,8 @@ public final class JsonCodec {
         this.mapper = JsonMapper.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                // Exact decimals, never doubles: 9007199254740993.0 must not round to ...992.
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .build();
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(16).maxStringLength(MAX_BODY_BYTES).maxNumberLength(40).build());
@@ -68,7 +69,9 @@ public final class JsonCodec {
             if (parser.nextToken() != null) {
                 throw new BadRequestException(400, "Malformed request", "body", "must contain exactly one JSON value");
             }
-        } catch (JsonProcessingException e) {
+        } catch (JsonProcessingException | NumberFormatException | ArithmeticException e) {
+            // Numbers are read as exact decimals: one whose exponent no decimal can hold (1.5e4004111111111111111)
+            // is refused like any other unreadable JSON, never a 500.
             throw new BadRequestException(400, "Malformed request", "body", "is not valid JSON");
         } catch (java.io.IOException e) {
             throw new BadRequestException(400, "Malformed request", "body", "could not be read");
@@ -105,12 +108,16 @@ public final class JsonCodec {
                 "looks like a card number; raw card numbers are never accepted, send a payment-method token");
     }
 
+    /**
+     * The create command, checked once: JSON types here, every business rule in {@link CreatePaymentCommand#of};
+     * all problems are reported together, one per field.
+     */
     public CreatePaymentCommand createCommand(ObjectNode body) {
         List<FieldError> errors = new ArrayList<>();
         unknownFields(body, CREATE_FIELDS, errors);
-        long amount = amount(body, "amount", true, errors);
-        String currency = string(body, "currency", true, errors);
-        String method = string(body, "paymentMethod", true, errors);
+        Long amount = integer(body, "amount", errors);
+        String currency = string(body, "currency", false, errors);
+        String method = string(body, "paymentMethod", false, errors);
         String description = string(body, "description", false, errors);
         Map<String, String> metadata = new LinkedHashMap<>();
         JsonNode meta = body.get("metadata");
@@ -136,10 +143,44 @@ public final class JsonCodec {
                 capture = cap.booleanValue();
             }
         }
-        if (!errors.isEmpty()) {
-            throw new BadRequestException(400, "Invalid request", dedupe(errors));
+        try {
+            CreatePaymentCommand command = CreatePaymentCommand.of(amount, currency, method, description, metadata,
+                    capture);
+            if (errors.isEmpty()) {
+                return command;
+            }
+        } catch (ValidationException e) {
+            // A field with a JSON type error is reported once, for its type.
+            java.util.Set<String> typed = new java.util.HashSet<>();
+            errors.forEach(err -> typed.add(err.field()));
+            e.errors().stream().filter(err -> !typed.contains(err.field())).forEach(errors::add);
         }
-        return new CreatePaymentCommand(amount, currency, method, description, metadata, capture);
+        throw new BadRequestException(400, "Invalid request", dedupe(errors));
+    }
+
+    /** A JSON integer that fits a long, or null (missing, or wrong type: then an error is recorded). */
+    private static Long integer(ObjectNode body, String field, List<FieldError> errors) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isNumber()) {
+            errors.add(new FieldError(field, "must be an integer in minor units (a JSON number, not a string)"));
+            return null;
+        }
+        // JSON Schema's integer: 2500.0 and 2.5e3 are the integer 2500. Floats are read as exact decimals (see
+        // USE_BIG_DECIMAL_FOR_FLOATS), so no precision is lost on the way; real fractions are refused.
+        java.math.BigDecimal exact = node.decimalValue();
+        if (exact.signum() != 0 && exact.stripTrailingZeros().scale() > 0) {
+            errors.add(new FieldError(field, "must be an integer in minor units, not a fraction"));
+            return null;
+        }
+        try {
+            return exact.longValueExact();
+        } catch (ArithmeticException tooLarge) {
+            errors.add(new FieldError(field, "is too large"));
+            return null;
+        }
     }
 
     /** {@code {"amount": n}} with the amount optional (capture) or required (refund). */
@@ -185,7 +226,7 @@ public final class JsonCodec {
      */
     private static String shown(String name) {
         boolean plain = name.length() <= 40 && name.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
-        return plain && !PanDetector.containsPan(name) && !PAYMENT_TOKEN.matcher(name).find() ? name : "(a field)";
+        return plain && !PanDetector.containsPan(name) && !PaymentMethodToken.appearsIn(name) ? name : "(a field)";
     }
 
     private static long amount(ObjectNode body, String field, boolean required, List<FieldError> errors) {
@@ -196,17 +237,17 @@ public final class JsonCodec {
             }
             return 0;
         }
-        if (!node.isNumber()) {
-            errors.add(new FieldError(field, "must be an integer in minor units (a JSON number, not a string)"));
-        } else if (!node.isIntegralNumber()) {
-            errors.add(new FieldError(field, "must be an integer in minor units, not a fraction"));
-        } else if (!node.canConvertToLong() || node.longValue() > 9_007_199_254_740_991L) {
+        Long value = integer(body, field, errors);
+        if (value == null) {
+            return 0;
+        }
+        if (value > 9_007_199_254_740_991L) {
             // Beyond 2^53 JSON numbers lose precision in many clients.
             errors.add(new FieldError(field, "is too large"));
-        } else if (node.longValue() <= 0) {
+        } else if (value <= 0) {
             errors.add(new FieldError(field, "must be greater than zero"));
         } else {
-            return node.longValue();
+            return value;
         }
         return 0;
     }
@@ -248,8 +289,8 @@ public final class JsonCodec {
         }
         ObjectNode meta = n.putObject("metadata");
         p.metadata().forEach(meta::put);
-        if (p.pendingOperation() != null) {
-            n.put("pendingOperation", p.pendingOperation().name());
+        if (p.pending() != null) {
+            n.put("pendingOperation", p.pending().operation().name());
         }
         if (p.declineReason() != null) {
             n.put("declineReason", p.declineReason());

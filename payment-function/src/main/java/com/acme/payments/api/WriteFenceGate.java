@@ -1,6 +1,9 @@
 package com.acme.payments.api;
 
+import com.acme.payments.api.http.ApiRequest;
+import com.acme.payments.api.http.ApiResponse;
 import com.acme.payments.config.AppConfig;
+import com.acme.payments.domain.PanDetector;
 import com.acme.payments.logging.StructuredLog;
 import com.acme.payments.port.ActiveRegion;
 import com.acme.payments.service.WriteFence;
@@ -36,7 +39,7 @@ public final class WriteFenceGate {
      *
      * @throws com.acme.payments.domain.DependencyException when the fence cannot be read (the API answers 503)
      */
-    Optional<ApiResponse> refusal(String instance) {
+    Optional<ApiResponse> refusal(ApiRequest request) {
         WriteFence.Decision decision = fence.check();
         if (decision.allowed()) {
             return Optional.empty();
@@ -63,6 +66,8 @@ public final class WriteFenceGate {
             detail = "No region is recorded as active for writes. Retry later.";
         }
         String retryAfter = active != null ? RETRY_AFTER_STANDBY : RETRY_AFTER_FENCED;
+        // The path was routed (clean); still never echo one that reads as a card number.
+        String instance = request.path() != null && !PanDetector.containsPan(request.path()) ? request.path() : null;
         return Optional.of(problems.problem(503, "region-not-active", "Region not active for writes", detail,
                 instance, n -> {
                     n.put("region", here);

@@ -4,6 +4,7 @@ import com.acme.payments.adapter.dynamodb.DynamoDbActiveRegionSource;
 import com.acme.payments.adapter.dynamodb.DynamoDbIdempotencyStore;
 import com.acme.payments.adapter.dynamodb.DynamoDbPaymentStore;
 import com.acme.payments.adapter.dynamodb.DynamoDbTableProbe;
+import com.acme.payments.adapter.id.RequestDerivedIdGenerator;
 import com.acme.payments.adapter.processor.HttpPaymentProcessor;
 import com.acme.payments.adapter.ssm.SsmConfigProbe;
 import com.acme.payments.adapter.ssm.SsmConfigSource;
@@ -12,9 +13,10 @@ import com.acme.payments.api.PaymentApi;
 import com.acme.payments.api.WriteFenceGate;
 import com.acme.payments.config.CachedConfig;
 import com.acme.payments.port.PaymentProcessor;
+import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.service.HealthCheck;
-import com.acme.payments.service.IdempotentRequests;
 import com.acme.payments.service.PaymentService;
+import com.acme.payments.service.Reconciler;
 import com.acme.payments.service.WriteFence;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -57,7 +59,9 @@ public final class FunctionWiring {
     /** Health answers within this, whatever its dependencies do (issue 12: about a second). */
     static final Duration HEALTH_BUDGET = Duration.ofMillis(900);
 
-    final PaymentApi api;
+    private final PaymentApi api;
+    private final Reconciler reconciler;
+    private final SnapStartPriming priming;
     final CachedConfig config;
     final WriteFence fence;
     final JsonCodec json;
@@ -102,15 +106,30 @@ public final class FunctionWiring {
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault(FENCE_TTL,
                         Long.toString(WriteFence.DEFAULT_TTL.toSeconds())))));
         PaymentProcessor processor = processorOverride != null ? processorOverride
-                : new HttpPaymentProcessor(config, json.mapper());
-        PaymentService service = new PaymentService(new DynamoDbPaymentStore(dynamoDb, tableName), processor, config,
-                clock, region);
+                : new HttpPaymentProcessor(config);
+        DynamoDbPaymentStore store = new DynamoDbPaymentStore(dynamoDb, tableName);
+        PaymentService service = new PaymentService(store, processor, config, clock, region);
         Duration lock = Duration.ofSeconds(Long.parseLong(env.getOrDefault(IDEMPOTENCY_LOCK,
-                Long.toString(IdempotentRequests.LOCK.toSeconds()))));
-        IdempotentRequests idempotency = new IdempotentRequests(new DynamoDbIdempotencyStore(dynamoDb, tableName),
-                clock, lock);
-        this.api = new PaymentApi(service, idempotency, json, merchantClaim, this::health,
-                new WriteFenceGate(fence, config, json));
+                Long.toString(Idempotency.LOCK.toSeconds()))));
+        Idempotency idempotency = new Idempotency(new DynamoDbIdempotencyStore(dynamoDb, tableName), clock, lock);
+        this.api = new PaymentApi(service, idempotency, new RequestDerivedIdGenerator(), json, merchantClaim,
+                this::health, new WriteFenceGate(fence, config, json));
+        // The reconciler writes too: in a region that may not write it leaves the work to the active region.
+        this.reconciler = new Reconciler(store, service, clock, fence::writesAllowedNow);
+        this.priming = new SnapStartPriming(api, json, config, fence);
+    }
+
+    public PaymentApi api() {
+        return api;
+    }
+
+    /** The background reconciler ({@link ReconcilerHandler}). */
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    SnapStartPriming priming() {
+        return priming;
     }
 
     public static FunctionWiring fromEnvironment(Map<String, String> env) {

@@ -1,5 +1,6 @@
 package com.acme.payments.function;
 
+import com.acme.payments.api.Route;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
@@ -21,7 +22,18 @@ final class Metrics {
         this.service = service;
     }
 
-    void record(String route, int status, long latencyMillis, String outcome) {
+    /** @param route the route, or null for a request no route matched (dimension {@code unrouted}) */
+    void record(Route route, int status, long latencyMillis) {
+        record(route, status, latencyMillis, false);
+    }
+
+    /** @param replayed a stored answer sent again: it counts for latency, not as a second payment outcome */
+    void record(Route route, int status, long latencyMillis, boolean replayed) {
+        record(route == null ? "unrouted" : route.key(), status, latencyMillis,
+                replayed ? null : createOutcome(route, status));
+    }
+
+    private void record(String route, int status, long latencyMillis, String outcome) {
         StringWriter buffer = new StringWriter(384);
         try (JsonGenerator g = JSON.createGenerator(buffer)) {
             g.writeStartObject();
@@ -72,13 +84,17 @@ final class Metrics {
         g.writeEndObject();
     }
 
-    /** PaymentsCreated / PaymentsDeclined / PaymentsFailed for create answers, else null. */
-    static String createOutcome(String route, int status) {
-        if (!"POST /payments".equals(route)) {
+    /**
+     * PaymentsCreated / PaymentsPending / PaymentsDeclined / PaymentsFailed for create answers, else null. A 202
+     * is counted as pending, not created: its payment is counted again when a retry reports the outcome.
+     */
+    static String createOutcome(Route route, int status) {
+        if (route != Route.CREATE_PAYMENT) {
             return null;
         }
         return switch (status) {
-            case 201, 202 -> "PaymentsCreated";
+            case 201 -> "PaymentsCreated";
+            case 202 -> "PaymentsPending";
             case 402 -> "PaymentsDeclined";
             default -> status >= 500 ? "PaymentsFailed" : null;
         };

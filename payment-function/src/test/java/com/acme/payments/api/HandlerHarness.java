@@ -1,11 +1,15 @@
 package com.acme.payments.api;
 
+import com.acme.payments.adapter.id.RequestDerivedIdGenerator;
+import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.config.AppConfig;
+import com.acme.payments.domain.ConcurrentUpdateException;
+import com.acme.payments.domain.Payment;
 import com.acme.payments.function.HealthResponse;
 import com.acme.payments.function.PaymentHandler;
 import com.acme.payments.port.HealthProbe;
+import com.acme.payments.port.PaymentStore;
 import com.acme.payments.service.HealthCheck;
-import com.acme.payments.service.IdempotentRequests;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.service.WriteFence;
 import com.acme.payments.testsupport.FakeProcessor;
@@ -23,10 +27,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -45,6 +51,8 @@ public final class HandlerHarness {
     public final InMemoryPaymentStore store = new InMemoryPaymentStore();
     public final InMemoryIdempotencyStore idempotencyStore = new InMemoryIdempotencyStore();
     public final FakeProcessor processor = new FakeProcessor();
+    /** While true, every conditional update of a payment loses its version race (a storm of concurrent writers). */
+    public volatile boolean updatesConflict;
     /** us-east-1 is active; the harness serves us-east-1. Switch it to test the write fence. */
     public final InMemoryActiveRegionSource activeRegion = new InMemoryActiveRegionSource("us-east-1");
     /** Makes the health check's table probe fail, as an unreachable table would. */
@@ -55,8 +63,8 @@ public final class HandlerHarness {
 
     public HandlerHarness() {
         AppConfig config = config();
-        PaymentService service = new PaymentService(store, processor, () -> config, clock, "us-east-1");
-        IdempotentRequests idempotency = new IdempotentRequests(idempotencyStore, clock);
+        PaymentService service = new PaymentService(new SwitchableStore(), processor, () -> config, clock, "us-east-1");
+        Idempotency idempotency = new Idempotency(idempotencyStore, clock, Idempotency.LOCK);
         JsonCodec json = new JsonCodec();
         // TTL zero: every check reads the record, so a test that switches the active region sees it at once.
         WriteFence fence = new WriteFence(activeRegion, "us-east-1", Duration.ZERO);
@@ -69,15 +77,25 @@ public final class HandlerHarness {
                 throw new IllegalStateException("table down (test)");
             }
         })), activeRegion, "us-east-1", Duration.ofMillis(900), Runnable::run, System::nanoTime);
-        PaymentApi api = new PaymentApi(service, idempotency, json, "merchant_id",
-                () -> HealthResponse.json(health.run(), "primary", "dev", JSON),
-                new WriteFenceGate(fence, () -> peered, json));
+        // The production ids: derived from the request, so they are deterministic here too.
+        PaymentApi api = new PaymentApi(service, idempotency, new RequestDerivedIdGenerator(), json, "merchant_id",
+                () -> HealthResponse.json(health.run(), "primary", "dev", JSON), new WriteFenceGate(fence, () -> peered,
+                json));
         this.handler = new PaymentHandler(api);
     }
 
     public static AppConfig config() {
         return new AppConfig(URI.create("http://127.0.0.1:9"), "test-key", Duration.ofSeconds(1),
                 Map.of("USD", 1_000_000L, "EUR", 1_000_000L, "JPY", 100_000_000L), Map.of());
+    }
+
+    /**
+     * The write fence of a region that is recorded active (us-east-1, in memory): for tests about something else
+     * than regions, which still go through the real fence.
+     */
+    public static WriteFenceGate activeRegionFence(JsonCodec json) {
+        return new WriteFenceGate(new WriteFence(new InMemoryActiveRegionSource("us-east-1"), "us-east-1",
+                Duration.ZERO), HandlerHarness::config, json);
     }
 
     private static HealthProbe probe(String name, Runnable check) {
@@ -267,6 +285,37 @@ public final class HandlerHarness {
         @Override
         public String toString() {
             return status() + " " + headers() + " " + body();
+        }
+    }
+
+    /** {@link #store}, except that updates conflict while {@link #updatesConflict} is set. */
+    private final class SwitchableStore implements PaymentStore {
+        @Override
+        public void create(Payment payment) {
+            store.create(payment);
+        }
+
+        @Override
+        public Optional<Payment> find(String paymentId) {
+            return store.find(paymentId);
+        }
+
+        @Override
+        public void update(Payment payment, long expectedVersion) {
+            if (updatesConflict) {
+                throw new ConcurrentUpdateException(payment.id());
+            }
+            store.update(payment, expectedVersion);
+        }
+
+        @Override
+        public Page list(String merchantId, int limit, String cursor) {
+            return store.list(merchantId, limit, cursor);
+        }
+
+        @Override
+        public List<String> duePending(Instant sentBefore, int limit) {
+            return store.duePending(sentBefore, limit);
         }
     }
 }

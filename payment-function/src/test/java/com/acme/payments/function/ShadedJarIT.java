@@ -29,8 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       the url-connection client bring (the allow-list below was derived from the jar). Anything else fails,
  *       e.g. {@code services/s3}, {@code http/apache}, {@code http/apache5}, {@code http/nio/netty}, {@code http/crt}.</li>
  *   <li>No netty, no Apache HttpClient 4 or 5, no AWS SDK v1 (under {@code com/amazonaws/} only the Lambda runtime
- *       libraries), no {@code com/acme/payments/local/} (the development JWT mode must never be deployed), and the
- *       SDK's HTTP service registration names the url-connection client only.</li>
+ *       libraries), no {@code com/acme/payments/local/} (the development JWT mode must never be deployed), no
+ *       {@code com/acme/payments/processordouble/} (the test processor), and the SDK's HTTP service registration
+ *       names the url-connection client only.</li>
  * </ul>
  */
 class ShadedJarIT {
@@ -96,7 +97,8 @@ class ShadedJarIT {
                 "org/apache/hc/client5/http/classic/HttpClient.class",
                 "com/amazonaws/services/s3/AmazonS3Client.class",
                 "com/amazonaws/auth/AWSCredentials.class",
-                "com/acme/payments/local/HttpEventFactory.class");
+                "com/acme/payments/local/HttpEventFactory.class",
+                "com/acme/payments/processordouble/InMemoryProcessor.class");
         List<String> allowed = List.of(
                 "com/amazonaws/", "com/amazonaws/services/", "com/amazonaws/services/lambda/",
                 LAMBDA_RUNTIME + "Context.class",
@@ -187,6 +189,9 @@ class ShadedJarIT {
         }
         if (name.startsWith("com/acme/payments/local/")) {
             return "local-runtime code (development JWT mode) in the deployed jar";
+        }
+        if (name.startsWith("com/acme/payments/processordouble/")) {
+            return "the test processor (processor-double) in the deployed jar";
         }
         if (name.startsWith("com/amazonaws/") && !name.startsWith(LAMBDA_RUNTIME)
                 && !(name.endsWith("/") && LAMBDA_RUNTIME.startsWith(name))) {

@@ -46,7 +46,7 @@ public final class DynamoDbActiveRegionSource implements ActiveRegionSource {
                     TableKeys.PK, AttributeValue.fromS(TableKeys.ACTIVE_REGION_PK),
                     TableKeys.SK, AttributeValue.fromS(TableKeys.ACTIVE_REGION_SK)))).item();
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("read the active-region record", e);
+            throw DynamoDbErrors.failure("read the active-region record", e);
         }
         if (item == null || item.isEmpty()) {
             return Optional.empty();
