@@ -212,16 +212,32 @@ class FaultsIT {
         HandlerClient api = new HandlerClient(new PaymentHandler(FunctionWiring.fromEnvironment(env(300))));
         String id = api.post("/payments", "m_storm", "k-storm-0001", "{\"amount\":30,\"currency\":\"USD\","
                 + "\"paymentMethod\":\"tok_visa_4242\",\"capture\":true}").json().get("id").asText();
-        List<HandlerClient.Answer> answers = PaymentFlowIT.parallel(30, () -> api.post("/payments/" + id + "/refunds",
-                "m_storm", "k-" + UUID.randomUUID(), "{\"amount\":2}"));
-        long ok = answers.stream().filter(a -> a.status() == 201).count();
-        assertThat(answers).allSatisfy(a -> assertThat(a.status()).as(a.raw()).isIn(201, 409));
+        List<Map.Entry<String, HandlerClient.Answer>> answers = PaymentFlowIT.parallel(30, () -> {
+            String key = "k-" + UUID.randomUUID();
+            return Map.entry(key, api.post("/payments/" + id + "/refunds", "m_storm", key, "{\"amount\":2}"));
+        });
+        // 409: refused before anything moved (over the refundable amount, or every race lost before the
+        // processor call). 503: the processor was called but the outcome lost every race to be recorded; the
+        // key is kept, and the contract says to retry it: after the lock (2 s here) the retry resumes that refund.
+        assertThat(answers).allSatisfy(a -> assertThat(a.getValue().status()).as(a.getValue().raw())
+                .isIn(201, 409, 503));
+        long retried = 0;
+        long ok = answers.stream().filter(a -> a.getValue().status() == 201).count();
+        for (Map.Entry<String, HandlerClient.Answer> a : answers) {
+            if (a.getValue().status() == 503) {
+                Thread.sleep(2_200);
+                var again = api.post("/payments/" + id + "/refunds", "m_storm", a.getKey(), "{\"amount\":2}");
+                assertThat(again.status()).as(again.raw()).isEqualTo(201);
+                retried++;
+                ok++;
+            }
+        }
         JsonNode p = api.get("/payments/" + id, null, "m_storm").json();
-        System.out.printf("faults: conflict storm of 30 refunds x2 on 30 captured -> %d succeeded, refunded=%d,"
-                + " processor refunds=%d%n", ok, p.get("refundedAmount").asLong(), processor.refunds());
-        assertThat(ok).isEqualTo(15);
-        assertThat(p.get("refundedAmount").asLong()).isEqualTo(30);
-        assertThat(processor.refunds()).isEqualTo(15);
+        System.out.printf("faults: conflict storm of 30 refunds x2 on 30 captured -> %d succeeded (%d after a 503"
+                + " and a retry of its key), refunded=%d, processor refunds=%d%n", ok, retried,
+                p.get("refundedAmount").asLong(), processor.refunds());
+        assertThat(p.get("refundedAmount").asLong()).isLessThanOrEqualTo(30).isEqualTo(2L * processor.refunds());
+        assertThat(ok).isEqualTo(processor.refunds());
     }
 
     @Test
