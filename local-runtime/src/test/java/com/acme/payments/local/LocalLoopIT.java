@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -27,16 +31,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * `make local` end to end: scripts/local.sh brings up its own emulator, deploys both regions with the deploy
  * script, starts the stub processor and serves the API; this test talks plain HTTP to it, invokes the deployed
- * function through the emulator's Lambda API, then stops everything and checks nothing is left running. Every
- * request carries a token of the loop's local issuer, validated with the deployed stack's JwtIssuer and JwtAudience.
- * Uses its own ports so it never disturbs the emulator the other ITs share.
+ * function through the emulator's Lambda API, runs the region-outage drill ({@link OutageDrill}) last, then stops
+ * everything and checks nothing is left running. Every request carries a token of the loop's local issuer,
+ * validated with the deployed stack's JwtIssuer and JwtAudience. Uses its own ports so it never disturbs the
+ * emulator the other ITs share.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalLoopIT {
     private static final int API = 3190;
     private static final int API_SECONDARY = 3191;
     private static final int PROCESSOR = 8190;
     private static final int EMULATOR = 4590;
     private static final int ISSUER = 3192;
+    private static final int CONTROL = 3193;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Path root;
@@ -61,7 +68,7 @@ class LocalLoopIT {
     static void downLeavesNothingRunning() throws Exception {
         Process p = script("local.sh").command(root.resolve("scripts/local.sh").toString(), "stop").start();
         assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR, ISSUER)) {
+        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR, ISSUER, CONTROL)) {
             assertThat(listening(port)).as("port " + port + " still open after stop").isFalse();
         }
         assertThat(root.resolve(".local/loop-" + API + "/runtime.pid")).doesNotExist();
@@ -77,6 +84,7 @@ class LocalLoopIT {
         env.put("PROCESSOR_PORT", Integer.toString(PROCESSOR));
         env.put("EMULATOR_PORT", Integer.toString(EMULATOR));
         env.put("ISSUER_PORT", Integer.toString(ISSUER));
+        env.put("CONTROL_PORT", Integer.toString(CONTROL));
         env.remove("LOCAL_DEV_IDENTITY");
         env.put("LOCAL_EXIT_WHEN_READY", "1");
         env.remove("AWS_ENDPOINT_URL");
@@ -98,7 +106,8 @@ class LocalLoopIT {
     }
 
     @Test
-    void wholePath_primaryThenSecondary_thenCleanShutdown() throws Exception {
+    @Order(1)
+    void wholePath_writesInTheActiveRegion_readsInBoth_andTheStandbyRefusesWrites() throws Exception {
         String key = "loop-" + UUID.randomUUID();
         String body = "{\"amount\":2500,\"currency\":\"USD\",\"paymentMethod\":\"tok_visa_4242\"}";
         var created = send("POST", API, "/payments", key, body);
@@ -135,12 +144,30 @@ class LocalLoopIT {
         }
         assertThat(fromSecondary).as("replicated to us-east-2").isNotNull();
         assertThat(fromSecondary.get("region").asText()).isEqualTo("us-east-1");
-        var secondaryCreate = send("POST", API_SECONDARY, "/payments", "loop2-" + UUID.randomUUID(), body);
-        assertThat(secondaryCreate.statusCode()).as(secondaryCreate.body()).isEqualTo(201);
-        assertThat(JSON.readTree(secondaryCreate.body()).get("region").asText()).isEqualTo("us-east-2");
+
+        // The write fence: us-east-2 is standby, so a write there changes nothing and names the active region.
+        String standbyKey = "loop2-" + UUID.randomUUID();
+        var refused = send("POST", API_SECONDARY, "/payments", standbyKey, body);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        JsonNode problem = JSON.readTree(refused.body());
+        assertThat(problem.get("type").asText()).endsWith("/region-not-active");
+        assertThat(problem.get("activeRegion").asText()).isEqualTo("us-east-1");
+        assertThat(problem.get("activeEndpoint").asText()).as("from the handoff parameters")
+                .isEqualTo("http://127.0.0.1:" + API);
+        var sameKeyInActive = send("POST", API, "/payments", standbyKey, body);
+        assertThat(sameKeyInActive.statusCode()).as("the refused key was never claimed").isEqualTo(201);
+        assertThat(sameKeyInActive.headers().firstValue("Idempotent-Replayed")).isEmpty();
+
+        for (int port : List.of(API, API_SECONDARY)) {
+            JsonNode health = JSON.readTree(send("GET", port, "/health", null, null).body());
+            assertThat(health.get("activeRegion").asText()).isEqualTo("us-east-1");
+            assertThat(health.get("writable").asBoolean()).isEqualTo(port == API);
+        }
     }
 
     @Test
+    @Order(2)
     void withoutAToken_orWithTheDevHeader_theLoopAnswers401() throws Exception {
         for (Map<String, String> headers : List.of(Map.<String, String>of(), Map.of("X-Dev-Merchant", "merchant_loop"))) {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + API + "/payments"))
@@ -153,6 +180,7 @@ class LocalLoopIT {
     }
 
     @Test
+    @Order(2)
     void awsLambdaInvoke_runsTheRealJavaHandler() throws Exception {
         Path out = Files.createTempFile("invoke", ".json");
         ProcessBuilder pb = new ProcessBuilder(root.resolve(".tools/bin/aws").toString(), "--region", "us-east-1",
@@ -172,6 +200,29 @@ class LocalLoopIT {
         JsonNode health = JSON.readTree(response.get("body").asText());
         assertThat(health.get("region").asText()).isEqualTo("us-east-1");
         assertThat(health.get("table").get("reachable").asBoolean()).isTrue();
+    }
+
+    /**
+     * Issue 12's drill, with its figures printed: an outage of us-east-1 under client traffic, an emergency
+     * failover, us-east-1's return and a planned failback that is SIGKILLed once and run again. Nothing may be lost
+     * or charged twice, and no request sent to both regions at once may be executed in both.
+     */
+    @Test
+    @Order(3)
+    @Timeout(value = 25, unit = TimeUnit.MINUTES)
+    void regionOutageDrill_losesNothing_chargesNothingTwice_andNoRequestSentToBothRegionsRunsTwice() throws Exception {
+        OutageDrill drill = new OutageDrill(root, API, API_SECONDARY, CONTROL, PROCESSOR, EMULATOR, ISSUER, "dev");
+        List<String> report = drill.run();
+        System.out.println("==== region-outage drill (local) ====");
+        report.forEach(line -> System.out.println("  " + line));
+        assertThat(drill.lost).as("lost payments").isEmpty();
+        assertThat(drill.completed).as("every attempted payment completed").isEqualTo(drill.attempted);
+        assertThat(drill.chargedTwice).as("payments charged twice").isZero();
+        assertThat(drill.unexpected).as("unexpected answers").isEmpty();
+        assertThat(drill.fenceRefusals.get()).as("the fence refused writes during the drill").isPositive();
+        assertThat(drill.dualTotal).as("requests sent to both regions at once").isGreaterThan(20);
+        assertThat(drill.dualExecutedTwice).as("requests executed in both regions").isZero();
+        assertThat(drill.dualNotChargedOnce).as("dual requests not charged exactly once").isZero();
     }
 
     private static boolean listening(int port) {

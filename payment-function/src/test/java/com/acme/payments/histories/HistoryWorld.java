@@ -3,6 +3,7 @@ package com.acme.payments.histories;
 import com.acme.payments.testsupport.SequentialIds;
 import com.acme.payments.api.http.ApiRequest;
 import com.acme.payments.api.http.ApiResponse;
+import com.acme.payments.api.HandlerHarness;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.api.idempotency.Idempotency;
@@ -56,7 +57,8 @@ final class HistoryWorld {
         this.service = new PaymentService(store, processor, config::get, clock, "us-east-1", attempt -> { });
         this.reconciler = new Reconciler(store, service, clock);
         this.api = new PaymentApi(service, new Idempotency(keys, clock, Idempotency.LOCK), new SequentialIds(),
-                new JsonCodec(), "merchant_id", () -> JSON.createObjectNode().put("status", "ok"));
+                new JsonCodec(), "merchant_id", () -> JSON.createObjectNode().put("status", "ok"),
+                HandlerHarness.activeRegionFence(new JsonCodec()));
     }
 
     static AppConfig config(URI processorEndpoint) {

@@ -3,6 +3,7 @@ package com.acme.payments.simulation;
 import com.acme.payments.testsupport.SequentialIds;
 import com.acme.payments.api.http.ApiRequest;
 import com.acme.payments.api.http.ApiResponse;
+import com.acme.payments.api.HandlerHarness;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.api.idempotency.Idempotency;
@@ -74,7 +75,8 @@ final class History {
         PaymentService service = new PaymentService(store, processor, () -> config, sim.clock, "us-east-1",
                 attempt -> sim.sleep(Duration.ofMillis(1 + sim.rng.nextInt(50))));
         this.api = new PaymentApi(service, new Idempotency(idempotencyStore, sim.clock, Idempotency.LOCK),
-                new SequentialIds(), CODEC, "merchant_id", () -> JSON.createObjectNode().put("status", "ok"));
+                new SequentialIds(), CODEC, "merchant_id", () -> JSON.createObjectNode().put("status", "ok"),
+                HandlerHarness.activeRegionFence(CODEC));
         this.reconciler = new Reconciler(store, service, sim.clock);
     }
 

@@ -115,20 +115,6 @@ public final class DynamoDbPaymentStore implements PaymentStore {
         }
     }
 
-    /**
-     * One read of a key that never exists, to prove the table answers (for /health; no item is ever written there).
-     *
-     * @throws com.acme.payments.domain.DependencyException when the table cannot be read
-     */
-    public void probe() {
-        try {
-            dynamoDb.getItem(b -> b.tableName(tableName).key(Map.of(
-                    TableKeys.PK, AttributeValue.fromS(TableKeys.HEALTH_PK),
-                    TableKeys.SK, AttributeValue.fromS(TableKeys.HEALTH_SK))));
-        } catch (SdkException e) {
-            throw DynamoDbErrors.failure("probe the table", e);
-        }
-    }
 
     /**
      * The size DynamoDB bills and limits (400 KB) for this payment's item: attribute names plus values, UTF-8.
