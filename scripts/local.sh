@@ -3,7 +3,9 @@
 #   1. starts the pinned emulator on loopback (LAMBDA_STRICT=1, Lambda proxy wired to the local runtime)
 #   2+3. builds once and deploys both regions with scripts/deploy.sh (peering and handoff included)
 #   4. starts the stub processor and points /payments/<env>/processor/endpoint at it
-#   5. serves the payment API on 127.0.0.1:$PORT (us-east-1) and :$SECONDARY_PORT (us-east-2)
+#   5. serves the payment API on 127.0.0.1:$PORT (us-east-1) and :$SECONDARY_PORT (us-east-2); the emulator's
+#      Lambda invokes run the shaded jar under aws-lambda-rie + the Java runtime interface client, one per region
+#      (ports: LAMBDA_RIE_PORTS=us-east-1=N,us-east-2=M, default free ones; logs .local/loop-$PORT/lambda-<region>.log)
 # Ctrl-C stops everything it started.
 #
 # Settings (environment): ENV=dev PORT=3000 SECONDARY_PORT=3001 PROCESSOR_PORT=8089 EMULATOR_PORT=4566
@@ -37,7 +39,8 @@ stop_all() {
     if kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
+      # The group (setsid below): also the Lambda runtime emulators the runtime started, should TERM not suffice.
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$STATE/runtime.pid"
   fi
@@ -109,6 +112,7 @@ CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-r
 setsid "$JAVA_HOME/bin/java" -XX:+UseSerialGC -cp "$CLASSPATH_JARS" com.acme.payments.local.LocalRuntime \
   --env-file "$PRIMARY=$STATE/function-env-$PRIMARY.json" --env-file "$SECONDARY=$STATE/function-env-$SECONDARY.json" \
   --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" \
+  --function-jar "$ROOT/payment-function/target/payment-function.jar" --function-name "$FUNCTION" --lambda-log-dir "$STATE" \
   > "$STATE/runtime.log" 2>&1 < /dev/null &
 echo $! > "$STATE/runtime.pid"
 unset PROCESSOR_API_KEYS keys
@@ -146,7 +150,7 @@ with a merchant_id claim. The deployed function has no such mode; API Gateway's 
        -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY-ref' -d '{"amount":1000}'
   # the same payment from the secondary region
   curl -s http://127.0.0.1:$SECONDARY_PORT/payments/<id> -H 'X-Dev-Merchant: merchant_demo'
-  # the deployed function through the emulator's Lambda API (runs the real Java handler)
+  # the deployed function through the emulator's Lambda API (shaded jar under aws-lambda-rie + the Java runtime client)
   aws --endpoint-url $AWS_ENDPOINT_URL --region us-east-1 lambda invoke --function-name $FUNCTION \\
        --payload fileb://events/health.json /dev/stdout
 

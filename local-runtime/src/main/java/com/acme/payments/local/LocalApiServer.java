@@ -4,8 +4,6 @@ import com.acme.payments.function.FunctionWiring;
 import com.acme.payments.function.PaymentHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -13,32 +11,33 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
  * Serves one region's payment API on loopback in front of the real handler, like {@code sam local start-api}.
- * Also answers the emulator's Lambda proxy on {@code POST /_lambda} (event JSON in, response JSON out), so that
- * {@code aws lambda invoke} against the emulator runs this same Java handler.
+ * Also answers the emulator's Lambda proxy on {@code POST /_lambda} (event JSON in, response JSON out) by handing
+ * the invoke to the region's Lambda execution environment (RIE + the Java runtime interface client), so that
+ * {@code aws lambda invoke} against the emulator runs the deployed jar the way Lambda does.
  */
 public final class LocalApiServer implements AutoCloseable {
     static final String LAMBDA_PROXY_PATH = "/_lambda";
     private final HttpServer server;
     private final PaymentHandler handler;
     private final HttpEventFactory events = new HttpEventFactory();
-    private final ObjectMapper json = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    private final Function<String, PaymentHandler> proxyHandlers;
+    private final Function<String, RuntimeInterfaceEmulator> lambdaRuntimes;
 
     /**
      * @param functionEnv   the function's environment (as configured on the deployed function)
-     * @param proxyHandlers handler per region for Lambda proxy calls (the region comes from the function ARN)
+     * @param lambdaRuntimes the Lambda execution environment per region for Lambda proxy calls (the region comes
+     *                       from the function ARN); null when there is none
      */
     public LocalApiServer(String host, int port, Map<String, String> functionEnv,
-                          Function<String, PaymentHandler> proxyHandlers) throws IOException {
+                          Function<String, RuntimeInterfaceEmulator> lambdaRuntimes) throws IOException {
         this.handler = new PaymentHandler(FunctionWiring.fromEnvironment(functionEnv));
-        this.proxyHandlers = proxyHandlers;
+        this.lambdaRuntimes = lambdaRuntimes;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 256);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::serve);
@@ -79,26 +78,33 @@ public final class LocalApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The emulator's Lambda proxy: the invoke goes to that region's execution environment, i.e. the shaded jar under
+     * the Runtime Interface Emulator and the Java runtime interface client (see {@link RuntimeInterfaceEmulator}),
+     * so the runtime's own event deserialization is exercised, not this server's.
+     */
     private void proxyInvoke(HttpExchange exchange, byte[] body) throws IOException {
         String arn = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Function-Arn");
         String requestId = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Request-Id");
         String region = arn != null && arn.split(":").length > 3 ? arn.split(":")[3] : null;
-        PaymentHandler target = region == null ? null : proxyHandlers.apply(region);
+        RuntimeInterfaceEmulator target = region == null ? null : lambdaRuntimes.apply(region);
         byte[] out;
         int status;
         if (target == null) {
             status = 502;
-            out = ("{\"errorMessage\":\"no local handler for " + region + "\"}").getBytes(StandardCharsets.UTF_8);
+            out = ("{\"errorMessage\":\"no local Lambda runtime for region " + region + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
         } else {
-            APIGatewayV2HTTPEvent event = json.readValue(body, APIGatewayV2HTTPEvent.class);
-            APIGatewayV2HTTPResponse response = target.handleRequest(event, new LocalContext(requestId));
-            out = json.writeValueAsBytes(response);
-            status = 200;
+            RuntimeInterfaceEmulator.Invocation result = target.invoke(body, requestId, Duration.ofSeconds(60));
+            status = result.status();
+            out = result.body();
         }
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, out.length);
-        try (OutputStream os = exchange.getResponseBody()) {
-            os.write(out);
+        exchange.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
+        if (out.length > 0) {
+            try (OutputStream os = exchange.getResponseBody()) {
+                os.write(out);
+            }
         }
     }
 

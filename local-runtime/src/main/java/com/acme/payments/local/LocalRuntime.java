@@ -1,13 +1,14 @@
 package com.acme.payments.local;
 
 import com.acme.payments.function.FunctionWiring;
-import com.acme.payments.function.PaymentHandler;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +21,14 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * LocalRuntime --env-file us-east-1=FILE --env-file us-east-2=FILE
  *              [--port us-east-1=3000] [--port us-east-2=3001] [--processor-port 8089]
+ *              [--function-jar payment-function.jar --function-name payments-dev-api --lambda-log-dir DIR]
  * </pre>
+ * With {@code --function-jar}, each region also gets a Lambda execution environment: the jar under the Runtime
+ * Interface Emulator and the Java runtime interface client ({@link RuntimeInterfaceEmulator}; its output in
+ * {@code DIR/lambda-<region>.log}). The emulator's Lambda proxy ({@code POST /_lambda}) goes there, so
+ * {@code aws lambda invoke} runs the real runtime. The API servers keep calling the handler in this JVM (many
+ * requests at once, as many Lambda environments would serve them). {@code LAMBDA_RIE_PORTS} (environment,
+ * {@code us-east-1=3310,us-east-2=3312}) fixes the emulators' ports; by default free ones are used.
  * Each env file is the deployed function's {@code Environment.Variables} (JSON) for that region. The stub
  * processor's API keys (one per region) come from the environment variable {@code PROCESSOR_API_KEYS}, never from arguments.
  */
@@ -32,12 +40,18 @@ public final class LocalRuntime {
         Map<String, Path> envFiles = new LinkedHashMap<>();
         Map<String, Integer> ports = new LinkedHashMap<>(Map.of("us-east-1", 3000, "us-east-2", 3001));
         int processorPort = 8089;
+        Path functionJar = null;
+        String functionName = "payments-dev-api";
+        Path lambdaLogs = Path.of(".local");
         for (int i = 0; i + 1 < args.length; i += 2) {
             String[] kv = args[i + 1].split("=", 2);
             switch (args[i]) {
                 case "--env-file" -> envFiles.put(kv[0], Path.of(kv[1]));
                 case "--port" -> ports.put(kv[0], Integer.parseInt(kv[1]));
                 case "--processor-port" -> processorPort = Integer.parseInt(args[i + 1]);
+                case "--function-jar" -> functionJar = Path.of(args[i + 1]).toAbsolutePath();
+                case "--function-name" -> functionName = args[i + 1];
+                case "--lambda-log-dir" -> lambdaLogs = Path.of(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -47,14 +61,29 @@ public final class LocalRuntime {
         }
         StubProcessor processor = new StubProcessor("127.0.0.1", processorPort,
                 new java.util.HashSet<>(java.util.Arrays.asList(apiKeys.split(","))));
-        Map<String, PaymentHandler> proxyHandlers = new ConcurrentHashMap<>();
+        Map<String, RuntimeInterfaceEmulator> lambdaRuntimes = new ConcurrentHashMap<>();
+        if (functionJar != null) {
+            Path root = Path.of("").toAbsolutePath();
+            var layout = RuntimeInterfaceEmulator.Layout.of(root);
+            Path task = RuntimeInterfaceEmulator.taskDirectory(functionJar, List.of(),
+                    root.resolve("local-runtime/target/lambda-task"));
+            Map<String, Integer> riePorts = riePorts(System.getenv("LAMBDA_RIE_PORTS"));
+            for (Map.Entry<String, Path> e : envFiles.entrySet()) {
+                Path log = Files.createDirectories(lambdaLogs).resolve("lambda-" + e.getKey() + ".log");
+                var rie = RuntimeInterfaceEmulator.start(layout, task, RuntimeInterfaceEmulator.PAYMENT_HANDLER,
+                        RuntimeInterfaceEmulator.lambdaEnvironment(functionEnv(e.getKey(), e.getValue()), functionName),
+                        riePorts.getOrDefault(e.getKey(), 0), RuntimeInterfaceEmulator.LAMBDA_JVM_FLAGS,
+                        ProcessBuilder.Redirect.appendTo(log.toFile()));
+                lambdaRuntimes.put(e.getKey(), rie.awaitListening(Duration.ofSeconds(20)));
+                System.out.println("Lambda " + functionName + " " + e.getKey() + ": aws-lambda-rie on 127.0.0.1:"
+                        + rie.port() + " + Java runtime interface client (log " + log + ")");
+            }
+        }
         Map<String, LocalApiServer> servers = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : envFiles.entrySet()) {
             Map<String, String> env = functionEnv(e.getKey(), e.getValue());
-            LocalApiServer server = new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env,
-                    proxyHandlers::get);
-            proxyHandlers.put(e.getKey(), server.handler());
-            servers.put(e.getKey(), server);
+            servers.put(e.getKey(), new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env,
+                    lambdaRuntimes::get));
         }
         LocalReplicator replicator = null;
         if (envFiles.size() == 2) {
@@ -71,6 +100,7 @@ public final class LocalRuntime {
                 replication.close();
             }
             servers.values().forEach(LocalApiServer::close);
+            lambdaRuntimes.values().forEach(RuntimeInterfaceEmulator::close);
             processor.close();
             stop.countDown();
         }));
@@ -80,6 +110,17 @@ public final class LocalRuntime {
         System.out.println("LOCAL READY");
         System.out.flush();
         stop.await();
+    }
+
+    private static Map<String, Integer> riePorts(String spec) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        if (spec != null && !spec.isBlank()) {
+            for (String pair : spec.split(",")) {
+                String[] kv = pair.trim().split("=", 2);
+                ports.put(kv[0], Integer.parseInt(kv[1]));
+            }
+        }
+        return ports;
     }
 
     static Map<String, String> functionEnv(String region, Path file) throws IOException {
