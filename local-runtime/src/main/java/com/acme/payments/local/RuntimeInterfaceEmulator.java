@@ -157,12 +157,21 @@ public final class RuntimeInterfaceEmulator implements AutoCloseable {
     public static RuntimeInterfaceEmulator start(Layout layout, Path taskDirectory, String handler,
                                                  Map<String, String> env, int port, List<String> jvmFlags,
                                                  ProcessBuilder.Redirect output) throws IOException {
+        return start(layout, taskDirectory, handler, env, port, jvmFlags, output, List.of());
+    }
+
+    /** As above, with a launcher in front of the emulator (the benchmark pins it to a CPU with {@code taskset}). */
+    public static RuntimeInterfaceEmulator start(Layout layout, Path taskDirectory, String handler,
+                                                 Map<String, String> env, int port, List<String> jvmFlags,
+                                                 ProcessBuilder.Redirect output, List<String> launcher)
+            throws IOException {
         int invokePort = port == 0 ? freePort() : port;
         int runtimeApiPort = freePort();
-        List<String> command = List.of(layout.rie().toString(),
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(layout.rie().toString(),
                 "--runtime-interface-emulator-address", "127.0.0.1:" + invokePort,
                 "--runtime-api-address", "127.0.0.1:" + runtimeApiPort,
-                layout.bootstrap().toString(), handler);
+                layout.bootstrap().toString(), handler));
         ProcessBuilder pb = new ProcessBuilder(command).directory(taskDirectory.toFile()).redirectErrorStream(true)
                 .redirectOutput(output);
         Map<String, String> e = pb.environment();
@@ -264,7 +273,8 @@ public final class RuntimeInterfaceEmulator implements AutoCloseable {
 
     /** The runtime's JVM (the bootstrap execs java), once the first invoke has started it. */
     public Optional<ProcessHandle> runtimeProcess() {
-        return process.toHandle().children().findFirst();
+        return process.toHandle().descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst();
     }
 
     public boolean isAlive() {
