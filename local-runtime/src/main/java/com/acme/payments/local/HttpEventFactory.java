@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +21,8 @@ import java.util.UUID;
 
 /**
  * Turns a plain HTTP request into an HTTP API payload 2.0 event the way {@code sam local start-api} does:
- * lower-cased headers with repeated values joined by commas, decoded query parameters, text bodies as text
+ * lower-cased headers with repeated values joined by commas, cookies in {@code cookies}, decoded query parameters,
+ * text bodies as text
  * and anything else base64-encoded, and (only here, never in the deployed function) development JWT claims.
  */
 public final class HttpEventFactory {
@@ -32,7 +35,18 @@ public final class HttpEventFactory {
     public APIGatewayV2HTTPEvent toEvent(String method, String rawPath, String rawQuery,
                                          Map<String, List<String>> rawHeaders, byte[] body, String sourceIp) {
         Map<String, String> headers = new LinkedHashMap<>();
-        rawHeaders.forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+        List<String> cookies = new ArrayList<>();
+        rawHeaders.forEach((k, v) -> {
+            String name = k.toLowerCase(Locale.ROOT);
+            if (name.equals("cookie")) {
+                // Payload 2.0: every Cookie header goes to `cookies`, one entry per cookie, and not to `headers`
+                // (found by RuntimeEventFidelityIT against API Gateway's documented event).
+                v.forEach(value -> Arrays.stream(value.split(";")).map(String::trim).filter(c -> !c.isEmpty())
+                        .forEach(cookies::add));
+            } else {
+                headers.put(name, String.join(",", v));
+            }
+        });
         String contentType = headers.getOrDefault("content-type", "");
         boolean text = contentType.isEmpty() || contentType.contains("json") || contentType.startsWith("text/")
                 || contentType.contains("x-www-form-urlencoded");
@@ -55,6 +69,7 @@ public final class HttpEventFactory {
         }
         return APIGatewayV2HTTPEvent.builder().withVersion("2.0").withRouteKey("$default").withRawPath(rawPath)
                 .withRawQueryString(rawQuery == null ? "" : rawQuery).withHeaders(headers)
+                .withCookies(cookies.isEmpty() ? null : cookies)
                 .withQueryStringParameters(query(rawQuery)).withRequestContext(context.build())
                 .withBody(bodyText).withIsBase64Encoded(bodyText != null && !text).build();
     }

@@ -75,6 +75,7 @@ class RuntimeEventFidelityIT {
                 List.of(), work.resolve("task"));
         Path probeClass = Path.of(EventProbeHandler.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .resolve("com/acme/payments/local/EventProbeHandler.class");
+        Files.createDirectories(task.resolve("com/acme/payments/local"));
         Files.copy(probeClass, task.resolve("com/acme/payments/local/EventProbeHandler.class"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         log = work.resolve("rie.log");

@@ -3,6 +3,7 @@ package com.acme.payments.bench;
 import com.acme.payments.bench.ColdPath.Run;
 import com.acme.payments.bench.ColdPath.Variant;
 import com.acme.payments.bench.Throughput.WrkRun;
+import com.acme.payments.local.RuntimeInterfaceEmulator;
 import com.acme.payments.local.StubProcessor;
 import software.amazon.awssdk.services.ssm.model.ParameterType;
 
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -157,7 +159,7 @@ public final class Bench {
             childEnv.put("TZ", ":UTC");
             Path repository = Path.of("").toAbsolutePath();
             ColdPath cold = new ColdPath(java, childCpus, childEnv, out,
-                    com.acme.payments.local.RuntimeInterfaceEmulator.Layout.of(repository));
+                    RuntimeInterfaceEmulator.Layout.of(repository));
 
             String fn = functionJar + File.pathSeparator + childJar;
             String child = "com.acme.payments.bench.child.";
@@ -176,7 +178,7 @@ public final class Bench {
             // Under the real runtime pieces. Task directories as Lambda builds them: the deployment package unzipped;
             // the baseline and the floor get aws-lambda-java-events in lib/, as a SAM-built zip would carry it
             // (our shaded jar has it inside). The event is the same create event, as API Gateway sends it (JSON).
-            Path eventsJar = Path.of(java.util.Arrays.stream(runtimeClasspath.split(File.pathSeparator))
+            Path eventsJar = Path.of(Arrays.stream(runtimeClasspath.split(File.pathSeparator))
                     .filter(e -> e.contains("aws-lambda-java-events-")).findFirst().orElseThrow());
             Path tasks = out.resolve("lambda-task");
             String event = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -184,15 +186,15 @@ public final class Bench {
                     .writeValueAsString(com.acme.payments.bench.child.FunctionColdStart.createEvent("@MERCHANT@",
                             "@KEY@"));
             variants.add(new Variant(RIE_HELLO, "RIE + runtime client + a handler that does nothing", "", "", List.of(),
-                    false, new ColdPath.Lambda(com.acme.payments.local.RuntimeInterfaceEmulator.taskDirectory(childJar,
+                    false, new ColdPath.Lambda(RuntimeInterfaceEmulator.taskDirectory(childJar,
                     List.of(eventsJar), tasks), child + "HelloHandler::handleRequest", event)));
             variants.add(new Variant(RIE_BASELINE, "RIE + runtime client + the baseline as a handler", "", "", List.of(),
-                    false, new ColdPath.Lambda(com.acme.payments.local.RuntimeInterfaceEmulator.taskDirectory(
+                    false, new ColdPath.Lambda(RuntimeInterfaceEmulator.taskDirectory(
                     baselineJar, List.of(eventsJar), tasks), "com.acme.payments.bench.baseline.BaselineHandler::handleRequest",
                     event)));
             variants.add(new Variant(RIE_FUNCTION, "RIE + runtime client + payment-function.jar (on-demand: no priming)",
-                    "", "", List.of(), false, new ColdPath.Lambda(com.acme.payments.local.RuntimeInterfaceEmulator
-                    .taskDirectory(functionJar, List.of(), tasks), com.acme.payments.local.RuntimeInterfaceEmulator.PAYMENT_HANDLER,
+                    "", "", List.of(), false, new ColdPath.Lambda(RuntimeInterfaceEmulator
+                    .taskDirectory(functionJar, List.of(), tasks), RuntimeInterfaceEmulator.PAYMENT_HANDLER,
                     event)));
             for (Variant v : variants) {
                 if (v.aot()) {

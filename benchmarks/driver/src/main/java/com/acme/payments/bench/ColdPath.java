@@ -1,11 +1,14 @@
 package com.acme.payments.bench;
 
+import com.acme.payments.local.RuntimeInterfaceEmulator;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Fresh JVMs, one cold start each, interleaved round by round (the variant order rotates every round), timed from the
@@ -59,23 +63,23 @@ final class ColdPath {
         }
     }
 
-    private static final java.util.regex.Pattern INIT_REPORT =
-            java.util.regex.Pattern.compile("INIT REPORT\\(durationMs: ([0-9.]+)\\)");
-    private static final java.util.regex.Pattern INVOKE_DONE =
-            java.util.regex.Pattern.compile("INVOKE RTDONE\\(status: (\\w+).*duration: ([0-9.]+)ms\\)");
+    private static final Pattern INIT_REPORT =
+            Pattern.compile("INIT REPORT\\(durationMs: ([0-9.]+)\\)");
+    private static final Pattern INVOKE_DONE =
+            Pattern.compile("INVOKE RTDONE\\(status: (\\w+).*duration: ([0-9.]+)ms\\)");
 
     private final String java;
     private final List<String> cpuPinning;
     private final Map<String, String> childEnv;
     private final Path logs;
     private final Path aotDir;
-    private final com.acme.payments.local.RuntimeInterfaceEmulator.Layout lambdaLayout;
+    private final RuntimeInterfaceEmulator.Layout lambdaLayout;
     private int sequence;
     /** AOT training runs: variant -> {cache bytes, training run wall ms including the cache assembly at exit}. */
     final Map<String, long[]> trainings = new LinkedHashMap<>();
 
     ColdPath(String java, String childCpus, Map<String, String> childEnv, Path outDir,
-             com.acme.payments.local.RuntimeInterfaceEmulator.Layout lambdaLayout) throws IOException {
+             RuntimeInterfaceEmulator.Layout lambdaLayout) throws IOException {
         this.lambdaLayout = lambdaLayout;
         this.java = java;
         this.cpuPinning = childCpus == null || childCpus.isBlank() ? List.of() : List.of("taskset", "-c", childCpus);
@@ -216,11 +220,11 @@ final class ColdPath {
         String requestId = "cold-" + Long.toHexString(System.nanoTime()) + "-" + id;
         String event = v.lambda().eventJson().replace("@MERCHANT@", "m_cold_" + id).replace("@KEY@", requestId);
         long t0 = System.nanoTime();
-        try (var rie = com.acme.payments.local.RuntimeInterfaceEmulator.start(lambdaLayout, v.lambda().taskDirectory(),
+        try (var rie = RuntimeInterfaceEmulator.start(lambdaLayout, v.lambda().taskDirectory(),
                 v.lambda().handler(), childEnv, 0, flags, ProcessBuilder.Redirect.to(output.toFile()), cpuPinning)) {
-            rie.awaitListening(java.time.Duration.ofSeconds(30));
+            rie.awaitListening(Duration.ofSeconds(30));
             long ready = System.nanoTime();
-            var result = rie.invoke(event.getBytes(StandardCharsets.UTF_8), requestId, java.time.Duration.ofSeconds(120));
+            var result = rie.invoke(event.getBytes(StandardCharsets.UTF_8), requestId, Duration.ofSeconds(120));
             long first = System.nanoTime();
             String body = new String(result.body(), StandardCharsets.UTF_8);
             if (result.status() != 200 || !body.contains("\"statusCode\":201")) {
