@@ -4,7 +4,9 @@
 #   1. scripts/bootstrap.sh (pinned tools, JDK 25 check), wrk from Debian if missing (apt-get, as root)
 #   2. ./mvnw package (payment-function.jar, benchmarks-baseline.jar, the driver)        [BENCH_BUILD=0 skips]
 #   3. its own emulator on BENCH_EMULATOR_PORT (default 4610; refuses a port already in use), stopped on exit
-#   4. the driver (benchmarks/driver, com.acme.payments.bench.Bench): phases package, cold, warm, throughput
+#   4. the driver (benchmarks/driver, com.acme.payments.bench.Bench): phases package, cold, warm, throughput. The cold
+#      phase also runs hello, the baseline and the function as Lambda handlers under aws-lambda-rie + the Java runtime
+#      interface client (built by bootstrap / local-runtime), timed from the emulator's process start
 # Results: $BENCH_OUT (default benchmarks/target/bench-results): results.md, raw CSVs, logs.
 # BENCH_UPDATE_DOCS=1 also replaces the generated section of docs/benchmarks.md with results.md.
 #

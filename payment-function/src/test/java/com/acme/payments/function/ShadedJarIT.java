@@ -96,6 +96,8 @@ class ShadedJarIT {
                 "org/apache/hc/client5/http/classic/HttpClient.class",
                 "com/amazonaws/services/s3/AmazonS3Client.class",
                 "com/amazonaws/auth/AWSCredentials.class",
+                LAMBDA_RUNTIME + "api/client/AWSLambda.class",
+                LAMBDA_RUNTIME + "serialization/PojoSerializer.class",
                 "com/acme/payments/local/HttpEventFactory.class");
         List<String> allowed = List.of(
                 "com/amazonaws/", "com/amazonaws/services/", "com/amazonaws/services/lambda/",
@@ -187,6 +189,10 @@ class ShadedJarIT {
         }
         if (name.startsWith("com/acme/payments/local/")) {
             return "local-runtime code (development JWT mode) in the deployed jar";
+        }
+        if (name.startsWith(LAMBDA_RUNTIME + "api/client/") || name.startsWith(LAMBDA_RUNTIME + "serialization/")
+                || name.startsWith("com/amazonaws/lambda/thirdparty/")) {
+            return "the Java runtime interface client (the Lambda managed runtime brings its own)";
         }
         if (name.startsWith("com/amazonaws/") && !name.startsWith(LAMBDA_RUNTIME)
                 && !(name.endsWith("/") && LAMBDA_RUNTIME.startsWith(name))) {
