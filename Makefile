@@ -56,5 +56,5 @@ deploy: ## Ordered two-region deploy (real AWS, or the emulator when AWS_ENDPOIN
 teardown: ## Reverse of deploy: make teardown ENV=dev [ARGS=--yes]
 	$(REPO_ROOT)/scripts/teardown.sh --env "$${ENV:?set ENV=<environment>}" $(ARGS)
 
-bench: bootstrap ## Benchmarks: cold path, warm overhead, package size, throughput (about 7 minutes); results in docs/benchmarks.md
+bench: bootstrap ## Benchmarks: cold path (also under RIE + the Java runtime client), warm overhead, package size, throughput (~10-12 min); results in docs/benchmarks.md
 	$(REPO_ROOT)/scripts/bench.sh

@@ -12,7 +12,7 @@
 #
 # Knobs (environment, defaults in brackets): BENCH_PHASES [package,cold,warm,throughput], BENCH_COLD_RUNS [10],
 # BENCH_WARM_ITERATIONS [1000], BENCH_WARM_WARMUP [300], BENCH_TP_ROUNDS [10], BENCH_TP_SECONDS [5],
-# BENCH_TP_CONNECTIONS [16], BENCH_TP_THREADS [2], BENCH_PIN [auto|off]. About 8-10 minutes with the defaults on
+# BENCH_TP_CONNECTIONS [16], BENCH_TP_THREADS [2], BENCH_PIN [auto|off]. About 10-12 minutes with the defaults on
 # 2 cores, plus the build.
 set -euo pipefail
 
