@@ -462,20 +462,41 @@ class PaymentTest {
         }
 
         @Test
-        void finishedAttempts_areBounded() {
+        void finishedAttempts_areBounded_withAReserveSoAHoldCanAlwaysBeVoided() {
             Payment p = authorized();
             for (int i = 0; i < Payment.MAX_ATTEMPTS; i++) {
                 p = p.beginCapture("att_" + i, AMOUNT, T2).recordOutcome("att_" + i, Outcome.FAILED, "x", T2);
             }
-            Payment full = p;
-            assertThat(full.attempts()).hasSize(Payment.MAX_ATTEMPTS);
+            Payment capturesUsedUp = p;
+            assertThat(capturesUsedUp.attempts()).hasSize(Payment.MAX_ATTEMPTS);
 
-            assertThatThrownBy(() -> full.beginCapture("att_more", AMOUNT, T3))
+            assertThatThrownBy(() -> capturesUsedUp.beginCapture("att_more", AMOUNT, T3))
                     .isInstanceOfSatisfying(InvalidStateTransitionException.class,
                             e -> assertThat(e.reason()).isEqualTo(Reason.LIMIT_REACHED));
-            assertThatThrownBy(() -> full.beginCancel("att_more", T3))
+            // Failed captures must never leave an authorization that cannot be released.
+            for (int i = 0; i < Payment.CANCEL_RESERVE; i++) {
+                p = p.beginCancel("can_" + i, T3).recordOutcome("can_" + i, Outcome.FAILED, "x", T3);
+            }
+            Payment full = p;
+            assertThat(full.attempts()).hasSize(Payment.MAX_ATTEMPTS + Payment.CANCEL_RESERVE);
+            assertThatThrownBy(() -> full.beginCancel("can_more", T3))
                     .isInstanceOfSatisfying(InvalidStateTransitionException.class,
                             e -> assertThat(e.reason()).isEqualTo(Reason.LIMIT_REACHED));
+        }
+
+        @Test
+        void processorText_isBounded_whateverTheProcessorSends() {
+            String essay = "r".repeat(Payment.MAX_DETAIL * 50);
+            Payment failed = authorized().beginCapture("att", AMOUNT, T2)
+                    .recordOutcome("att", Outcome.DECLINED, essay, T3);
+            Payment refundFailed = captured().beginRefund("re_1", 1, T2)
+                    .recordRefundOutcome("re_1", Outcome.DECLINED, essay, T3);
+
+            assertThat(failed.finishedAttempt("att").orElseThrow().reason()).hasSize(Payment.MAX_DETAIL);
+            assertThat(failed.history().getLast().reason().length()).isLessThan(Payment.MAX_DETAIL + 40);
+            assertThat(refundFailed.refund("re_1").failureReason().length()).isLessThan(Payment.MAX_DETAIL + 20);
+            // The bounded text is what is recorded, so the same long answer again is recognised, not a conflict.
+            assertThat(failed.recordOutcome("att", Outcome.DECLINED, essay, T3)).isSameAs(failed);
         }
     }
 

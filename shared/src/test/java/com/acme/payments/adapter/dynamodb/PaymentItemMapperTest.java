@@ -68,11 +68,17 @@ class PaymentItemMapperTest {
                 Money.of(Money.MAX_EXACT_JSON, "USD"), "tok_…4242", "d".repeat(255), metadata, false, T0, "us-east-1")
                 .recordOutcome("pay_0192f7e0-abcd-7abc-8abc-abcd00000001", Outcome.APPROVED, "auth_" + "r".repeat(60),
                         T0);
-        String reason = "processor_unavailable_with_a_longish_reason_text_of_about_eighty_characters__";
+        // The longest text a processor can leave on a payment, in every reason slot.
+        String reason = "é".repeat(Payment.MAX_DETAIL * 10);
         for (int i = 0; i < Payment.MAX_ATTEMPTS; i++) {
             String attempt = "att_0192f7e0-abcd-7abc-8abc-abcd%08d".formatted(i);
             p = p.beginCapture(attempt, 1, T0).recordOutcome(attempt, Outcome.FAILED, reason, T0);
         }
+        for (int i = 0; i < Payment.CANCEL_RESERVE; i++) {
+            String attempt = "att_0192f7e0-abcd-7abc-8abc-abce%08d".formatted(i);
+            p = p.beginCancel(attempt, T0).recordOutcome(attempt, Outcome.DECLINED, reason, T0);
+        }
+        assertThat(p.attempts()).hasSize(Payment.MAX_ATTEMPTS + Payment.CANCEL_RESERVE);
         // Capture and refund need a free attempt slot: build the refund side on a separate, captured payment.
         Payment captured = Payment.newPending("pay_2", "m".repeat(64), Money.of(Money.MAX_EXACT_JSON, "USD"),
                         "tok_…4242", "d".repeat(255), metadata, true, T0, "us-east-1")
@@ -88,7 +94,8 @@ class PaymentItemMapperTest {
         assertThat(attemptsFull).isLessThan(100 * 1024);
         assertThat(refundsFull).isLessThan(100 * 1024);
         // The estimate counts what it should: the filled items are far bigger than a fresh one.
-        assertThat(refundsFull).isGreaterThan(DynamoDbPaymentStore.itemSizeBytes(pending()) + 100 * 100);
+        assertThat(refundsFull).isGreaterThan(DynamoDbPaymentStore.itemSizeBytes(pending())
+                + Payment.MAX_REFUNDS * Payment.MAX_DETAIL);
     }
 
     @Test
