@@ -17,7 +17,7 @@ MVNW = JAVA_HOME="$$(cat $(JAVA_HOME_FILE))" $(REPO_ROOT)/mvnw -B -ntp -f $(REPO
 # its own fragment. Optional include, so the other targets work before the fragment exists.
 -include $(REPO_ROOT)/scripts/sam-build-target.mk
 
-.PHONY: help bootstrap build test local invoke deploy teardown bench emulator-start emulator-stop clean
+.PHONY: help bootstrap build test local invoke deploy teardown bench emulator-start emulator-stop clean simulate
 
 help: ## List the targets
 	@printf 'Usage: make <target>\n\n'
@@ -32,6 +32,13 @@ build: bootstrap ## Compile and package all modules, tests skipped (shaded jar: 
 
 test: ## Run every test: unit, integration (against the emulator), template checks, script tests
 	$(REPO_ROOT)/scripts/test-all.sh
+
+simulate: bootstrap ## Money-safety simulator, as many seeded histories as asked: make simulate SEEDS=100000 [FIRST_SEED=1]
+	$(MVNW) -q -pl shared,payment-function -am install -DskipTests
+	$(MVNW) -q -pl payment-function surefire:test -Dtest='MoneySimulationTest#everyHistoryKeepsOurRecordsEqualToTheProcessorsLedger' \
+	  -Dsimulation.seeds="$${SEEDS:-2000}" -Dsimulation.firstSeed="$${FIRST_SEED:-1}" -Dsurefire.failIfNoSpecifiedTests=false \
+	  || { cat $(REPO_ROOT)/payment-function/target/simulation-summary.txt 2>/dev/null; exit 1; }
+	cat $(REPO_ROOT)/payment-function/target/simulation-summary.txt
 
 emulator-start: ## Start the local AWS emulator on EMULATOR_PORT (default 4566)
 	$(REPO_ROOT)/scripts/emulator.sh start

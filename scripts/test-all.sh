@@ -56,6 +56,9 @@ summary() {
     esac
   done
   printf '%s\n' '------------------------------------------------------'
+  if [[ -f "$ROOT/payment-function/target/simulation-summary.txt" ]]; then
+    head -1 "$ROOT/payment-function/target/simulation-summary.txt"
+  fi
   if (( failed == 0 && rc != 0 )); then
     failed=1 # interrupted, or a step aborted before it could be recorded
   fi
@@ -90,7 +93,12 @@ else
 fi
 
 # --- 3. Maven: unit tests and integration tests ---------------------------------------------------
+rm -f payment-function/target/simulation-summary.txt # never report a previous run's figure
 run_step "maven verify (unit + integration tests)" ./mvnw -B -ntp verify
+# The money simulator's one-line result (its test output goes to a file like every test's).
+if [[ -f payment-function/target/simulation-summary.txt ]]; then
+  head -1 payment-function/target/simulation-summary.txt
+fi
 
 # --- 4. template checks --------------------------------------------------------------------------
 if [[ -f scripts/check-template.sh ]]; then

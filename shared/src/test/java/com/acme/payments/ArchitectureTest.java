@@ -7,6 +7,7 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
  * Module boundaries of docs/architecture.md: AWS SDK types live only in {@code …adapter.*}, and the domain knows
@@ -45,6 +46,16 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAPackage("com.fasterxml.jackson..")
             .because("serialization belongs to the API layer and the adapters");
 
+    static final ArchRule CORE_KNOWS_NO_HTTP_EDGE = noClasses()
+            .that().resideInAnyPackage("..domain..", "..port..", "..service..", "..config..")
+            .should().dependOnClassesThat()
+            .resideInAnyPackage("com.acme.payments.api..", "com.acme.payments.function..", "java.net.http..")
+            .because("HTTP belongs to the edge (payment-function's api package) and the processor adapter");
+
+    static final ArchRule NO_PACKAGE_CYCLES = slices().matching("com.acme.payments.(**)")
+            .should().beFreeOfCycles()
+            .because("data walks one way; a cycle means a lower layer calls back up");
+
     @ArchTest
     static void domainPortServiceAndConfig_doNotDependOnTheAwsSdk(JavaClasses classes) {
         CORE_HAS_NO_AWS_SDK.check(classes);
@@ -68,5 +79,15 @@ class ArchitectureTest {
     @ArchTest
     static void domainAndPorts_doNotDependOnJackson(JavaClasses classes) {
         NO_JSON_IN_DOMAIN_OR_PORTS.check(classes);
+    }
+
+    @ArchTest
+    static void domainPortServiceAndConfig_doNotDependOnTheHttpEdge(JavaClasses classes) {
+        CORE_KNOWS_NO_HTTP_EDGE.check(classes);
+    }
+
+    @ArchTest
+    static void packages_haveNoCycles(JavaClasses classes) {
+        NO_PACKAGE_CYCLES.check(classes);
     }
 }

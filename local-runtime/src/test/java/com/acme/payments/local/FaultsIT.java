@@ -89,7 +89,7 @@ class FaultsIT {
         Map<String, String> env = env(300);
         Supplier<AppConfig> config = () -> new AppConfig(URI.create(processor.url()), deployment.apiKey,
                 Duration.ofMillis(700), Map.of("USD", 1_000_000L), Map.of());
-        PaymentProcessor real = new HttpPaymentProcessor(config, new ObjectMapper());
+        PaymentProcessor real = new HttpPaymentProcessor(config);
         PaymentProcessor cutting = new DelegatingProcessor(real) {
             volatile boolean armed = true;
 

@@ -2,6 +2,8 @@ package com.acme.payments.api;
 
 import com.acme.payments.domain.FieldError;
 import com.acme.payments.domain.PanDetector;
+import com.acme.payments.domain.PaymentMethodToken;
+import com.acme.payments.domain.ValidationException;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.Refund;
 import com.acme.payments.domain.Transition;
@@ -24,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Strict JSON in, stable JSON out. Request bodies are read as a tree (bounded depth and sizes, duplicate keys
@@ -32,8 +33,6 @@ import java.util.regex.Pattern;
  */
 public final class JsonCodec {
     public static final int MAX_BODY_BYTES = 16 * 1024;
-    /** Anything shaped like a payment-method token (see PaymentValidator). */
-    private static final Pattern PAYMENT_TOKEN = Pattern.compile("(tok|pm)_[A-Za-z0-9_]{4,}");
     private static final Set<String> CREATE_FIELDS = Set.of("amount", "currency", "paymentMethod", "description",
             "metadata", "capture");
 
@@ -105,12 +104,16 @@ public final class JsonCodec {
                 "looks like a card number; raw card numbers are never accepted, send a payment-method token");
     }
 
+    /**
+     * The create command, checked once: JSON types here, every business rule in {@link CreatePaymentCommand#of};
+     * all problems are reported together, one per field.
+     */
     public CreatePaymentCommand createCommand(ObjectNode body) {
         List<FieldError> errors = new ArrayList<>();
         unknownFields(body, CREATE_FIELDS, errors);
-        long amount = amount(body, "amount", true, errors);
-        String currency = string(body, "currency", true, errors);
-        String method = string(body, "paymentMethod", true, errors);
+        Long amount = integer(body, "amount", errors);
+        String currency = string(body, "currency", false, errors);
+        String method = string(body, "paymentMethod", false, errors);
         String description = string(body, "description", false, errors);
         Map<String, String> metadata = new LinkedHashMap<>();
         JsonNode meta = body.get("metadata");
@@ -136,10 +139,37 @@ public final class JsonCodec {
                 capture = cap.booleanValue();
             }
         }
-        if (!errors.isEmpty()) {
-            throw new BadRequestException(400, "Invalid request", dedupe(errors));
+        try {
+            CreatePaymentCommand command = CreatePaymentCommand.of(amount, currency, method, description, metadata,
+                    capture);
+            if (errors.isEmpty()) {
+                return command;
+            }
+        } catch (ValidationException e) {
+            // A field with a JSON type error is reported once, for its type.
+            java.util.Set<String> typed = new java.util.HashSet<>();
+            errors.forEach(err -> typed.add(err.field()));
+            e.errors().stream().filter(err -> !typed.contains(err.field())).forEach(errors::add);
         }
-        return new CreatePaymentCommand(amount, currency, method, description, metadata, capture);
+        throw new BadRequestException(400, "Invalid request", dedupe(errors));
+    }
+
+    /** A JSON integer that fits a long, or null (missing, or wrong type: then an error is recorded). */
+    private static Long integer(ObjectNode body, String field, List<FieldError> errors) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isNumber()) {
+            errors.add(new FieldError(field, "must be an integer in minor units (a JSON number, not a string)"));
+        } else if (!node.isIntegralNumber()) {
+            errors.add(new FieldError(field, "must be an integer in minor units, not a fraction"));
+        } else if (!node.canConvertToLong()) {
+            errors.add(new FieldError(field, "is too large"));
+        } else {
+            return node.longValue();
+        }
+        return null;
     }
 
     /** {@code {"amount": n}} with the amount optional (capture) or required (refund). */
@@ -185,7 +215,7 @@ public final class JsonCodec {
      */
     private static String shown(String name) {
         boolean plain = name.length() <= 40 && name.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
-        return plain && !PanDetector.containsPan(name) && !PAYMENT_TOKEN.matcher(name).find() ? name : "(a field)";
+        return plain && !PanDetector.containsPan(name) && !PaymentMethodToken.appearsIn(name) ? name : "(a field)";
     }
 
     private static long amount(ObjectNode body, String field, boolean required, List<FieldError> errors) {
@@ -248,8 +278,8 @@ public final class JsonCodec {
         }
         ObjectNode meta = n.putObject("metadata");
         p.metadata().forEach(meta::put);
-        if (p.pendingOperation() != null) {
-            n.put("pendingOperation", p.pendingOperation().name());
+        if (p.pending() != null) {
+            n.put("pendingOperation", p.pending().operation().name());
         }
         if (p.declineReason() != null) {
             n.put("declineReason", p.declineReason());

@@ -1,158 +1,119 @@
 package com.acme.payments.api;
 
-import com.acme.payments.config.ConfigException;
-import com.acme.payments.domain.DependencyException;
-import com.acme.payments.domain.InvalidStateTransitionException;
-import com.acme.payments.domain.PanDetector;
+import com.acme.payments.api.http.ApiRequest;
+import com.acme.payments.api.http.ApiResponse;
+
+import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.domain.Payment;
-import com.acme.payments.domain.PaymentException;
-import com.acme.payments.domain.PaymentNotFoundException;
-import com.acme.payments.domain.ConcurrentUpdateException;
-import com.acme.payments.domain.ValidationException;
+import com.acme.payments.domain.RefundStatus;
 import com.acme.payments.logging.StructuredLog;
 import com.acme.payments.port.IdGenerator;
-import com.acme.payments.port.IdempotencyStore.StoredResponse;
 import com.acme.payments.port.PaymentStore;
 import com.acme.payments.service.CreatePaymentCommand;
-import com.acme.payments.service.IdempotencyException;
-import com.acme.payments.service.IdempotentRequests;
 import com.acme.payments.service.PaymentService;
-import com.acme.payments.service.ProcessorRejectedException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Routes HTTP requests to the payment use cases and maps every outcome to an HTTP answer. Knows HTTP, not AWS.
- * The route table here is checked against {@code api/openapi.yaml} by a test.
+ * The HTTP edge: resolves the {@link Route}, authenticates, parses and validates the body into a command, runs
+ * write routes inside the {@link Idempotency} decorator, calls one service method and maps the result (or the
+ * exception, through {@link ErrorMapper}) to an HTTP answer. Data walks one way: nothing below calls back up.
  */
 public final class PaymentApi {
-    private static final StructuredLog LOG = StructuredLog.get(PaymentApi.class);
-    private static final Pattern PAYMENT_ID = Pattern.compile(
-            "pay_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Pattern MERCHANT_ID = Pattern.compile("[A-Za-z0-9_\\-]{1,64}");
     private static final int MAX_HEADER_VALUE = 1024;
 
     private final PaymentService payments;
-    private final IdempotentRequests idempotency;
+    private final Idempotency idempotency;
     private final IdGenerator ids;
     private final JsonCodec json;
-    private final Problems problems;
+    private final ErrorMapper errors;
     private final String merchantClaim;
     private final Supplier<ObjectNode> health;
 
-    public PaymentApi(PaymentService payments, IdempotentRequests idempotency, IdGenerator ids, JsonCodec json,
+    public PaymentApi(PaymentService payments, Idempotency idempotency, IdGenerator ids, JsonCodec json,
                       String merchantClaim, Supplier<ObjectNode> health) {
         this.payments = payments;
         this.idempotency = idempotency;
         this.ids = ids;
         this.json = json;
-        this.problems = new Problems(json);
+        this.errors = new ErrorMapper(new Problems(json));
         this.merchantClaim = merchantClaim;
         this.health = health;
     }
 
-    /** Never throws for anything a client can send; an unexpected fault becomes a 500 with the correlation id. */
-    public ApiResponse handle(ApiRequest request) {
-        try {
-            return route(request);
-        } catch (PaymentException e) {
-            return fromException(e, request);
-        } catch (RuntimeException e) {
-            LOG.error("unexpected fault", e);
-            return internalError(request);
-        }
-    }
+    /** An answer and the route it came from (null when no route matched), for logs and metrics. */
+    public record Handled(Route route, ApiResponse response) { }
 
-    private ApiResponse route(ApiRequest request) {
-        String path = request.path() == null ? "" : request.path();
-        if (!isCleanPath(path)) {
-            return notFound(request);
-        }
-        String[] s = path.substring(1).split("/", -1);
-        String method = request.method() == null ? "" : request.method().toUpperCase(java.util.Locale.ROOT);
-        if (s.length == 1 && s[0].equals("health")) {
-            return method.equals("GET") ? health() : methodNotAllowed(request, "GET");
-        }
-        if (s.length == 0 || !s[0].equals("payments")) {
-            return notFound(request);
-        }
-        if (s.length == 1) {
-            return switch (method) {
-                case "POST" -> create(request, merchant(request));
-                case "GET" -> list(request, merchant(request));
-                default -> methodNotAllowed(request, "GET, POST");
-            };
-        }
-        String id = s[1];
-        if (!PAYMENT_ID.matcher(id).matches() || s.length > 3) {
-            return notFound(request);
-        }
-        if (s.length == 2) {
-            return method.equals("GET") ? get(request, merchant(request), id) : methodNotAllowed(request, "GET");
-        }
-        return switch (s[2]) {
-            case "capture" -> method.equals("POST") ? capture(request, merchant(request), id)
-                    : methodNotAllowed(request, "POST");
-            case "refunds" -> method.equals("POST") ? refund(request, merchant(request), id)
-                    : methodNotAllowed(request, "POST");
-            case "cancel" -> method.equals("POST") ? cancel(request, merchant(request), id)
-                    : methodNotAllowed(request, "POST");
-            default -> notFound(request);
+    /** Never throws for anything a client can send; an unexpected fault becomes a 500 with the correlation id. */
+    public Handled handle(ApiRequest request) {
+        return switch (Route.resolve(request.method(), request.path())) {
+            case Route.Resolution.NotFound n -> new Handled(null, errors.notFound(request));
+            case Route.Resolution.MethodNotAllowed m -> new Handled(null, errors.methodNotAllowed(request, m.allow()));
+            case Route.Resolution.Found f -> {
+                ApiResponse response;
+                try {
+                    response = dispatch(f.route(), f.paymentId(), request);
+                } catch (RuntimeException e) {
+                    response = errors.toResponse(e, request);
+                }
+                yield new Handled(f.route(), response);
+            }
         };
     }
 
-    /** Rejects traversal, doubled or encoded slashes and control characters instead of normalising them. */
-    static boolean isCleanPath(String path) {
-        if (!path.startsWith("/") || path.length() > 200 || path.contains("//") || path.contains("..")
-                || path.contains("%") || path.contains("\\")) {
-            return false;
+    /** The claim the merchant id is read from (configurable, {@code merchant_id} by default). */
+    public String merchantClaim() {
+        return merchantClaim;
+    }
+
+    private ApiResponse dispatch(Route route, String paymentId, ApiRequest request) {
+        if (!route.authenticated()) {
+            return json(200, health.get());
         }
-        return path.chars().allMatch(c -> c > 0x20 && c < 0x7f) && (path.length() == 1 || !path.endsWith("/"));
+        String merchant = merchant(request);
+        if (paymentId != null) {
+            StructuredLog.putContext("paymentId", paymentId);
+        }
+        if (route.write()) {
+            Idempotency.validKey(request.header("idempotency-key"));
+        }
+        return switch (route) {
+            case CREATE_PAYMENT -> create(request, merchant);
+            case LIST_PAYMENTS -> list(request, merchant);
+            case GET_PAYMENT -> json(200, json.payment(payments.get(merchant, paymentId)));
+            case CAPTURE_PAYMENT -> capture(request, merchant, paymentId);
+            case CANCEL_PAYMENT -> cancel(request, merchant, paymentId);
+            case REFUND_PAYMENT -> refund(request, merchant, paymentId);
+            case HEALTH -> throw new IllegalStateException("health is unauthenticated");
+        };
     }
 
-    // ---- routes -------------------------------------------------------------------------------------------
-
-    private ApiResponse health() {
-        return json(200, health.get());
-    }
+    // ---- routes -----------------------------------------------------------------------------------------------
 
     private ApiResponse create(ApiRequest request, String merchant) {
-        String key = idempotencyKey(request);
         ObjectNode body = body(request, false);
         CreatePaymentCommand command = json.createCommand(body);
-        payments.validate(command);
-        return idempotent(request, merchant, key, body, ids::paymentId, paymentId -> {
+        return idempotency.execute(request, merchant, json.canonical(body), ids::paymentId, paymentId -> {
             StructuredLog.putContext("paymentId", paymentId);
-            Payment payment = payments.create(merchant, paymentId, command);
-            return createdResponse(payment, request);
-        });
+            return created(payments.create(merchant, paymentId, command), request);
+        }, e -> errors.toResponse(e, request));
     }
 
-    private ApiResponse createdResponse(Payment payment, ApiRequest request) {
+    private ApiResponse created(Payment payment, ApiRequest request) {
+        String location = "/payments/" + payment.id();
         return switch (payment.status()) {
-            case DECLINED -> problems.problem(402, "payment-declined", "Payment declined",
-                    "The processor declined the payment.", "/payments/" + payment.id(),
-                    n -> n.put("paymentId", payment.id()).put("declineReason", payment.declineReason()))
-                    .withHeader("Location", "/payments/" + payment.id());
-            case FAILED -> problems.problem(502, "processor-error", "Processor error",
-                    "The payment processor failed; the payment was not charged.", "/payments/" + payment.id(),
-                    n -> n.put("paymentId", payment.id()).put("correlationId", request.requestId()))
-                    .withHeader("Location", "/payments/" + payment.id());
-            case PENDING -> json(202, json.payment(payment)).withHeader("Location", "/payments/" + payment.id());
-            default -> json(201, json.payment(payment)).withHeader("Location", "/payments/" + payment.id());
+            case DECLINED -> errors.declinedPayment(payment, location);
+            case FAILED -> errors.failedPayment(payment, location, request);
+            case PENDING -> json(202, json.payment(payment)).withHeader("Location", location);
+            default -> json(201, json.payment(payment)).withHeader("Location", location);
         };
-    }
-
-    private ApiResponse get(ApiRequest request, String merchant, String id) {
-        StructuredLog.putContext("paymentId", id);
-        return json(200, json.payment(payments.get(merchant, id)));
     }
 
     private ApiResponse list(ApiRequest request, String merchant) {
@@ -185,68 +146,37 @@ public final class PaymentApi {
     }
 
     private ApiResponse capture(ApiRequest request, String merchant, String id) {
-        String key = idempotencyKey(request);
         ObjectNode body = body(request, true);
         Long amount = json.amountOnly(body, false);
-        StructuredLog.putContext("paymentId", id);
-        return idempotent(request, merchant, key, body, () -> id, ignored -> {
-            Payment p = payments.capture(merchant, id, amount);
-            return json(p.pendingOperation() == null ? 200 : 202, json.payment(p));
-        });
+        return idempotency.execute(request, merchant, json.canonical(body), ids::attemptId, attemptId -> {
+            Payment p = payments.capture(merchant, id, attemptId, amount);
+            return json(p.isPending(attemptId) ? 202 : 200, json.payment(p));
+        }, e -> errors.toResponse(e, request));
     }
 
     private ApiResponse cancel(ApiRequest request, String merchant, String id) {
-        String key = idempotencyKey(request);
         ObjectNode body = body(request, true);
         json.emptyObject(body);
-        StructuredLog.putContext("paymentId", id);
-        return idempotent(request, merchant, key, body, () -> id, ignored -> {
-            Payment p = payments.cancel(merchant, id);
-            return json(p.pendingOperation() == null ? 200 : 202, json.payment(p));
-        });
+        return idempotency.execute(request, merchant, json.canonical(body), ids::attemptId, attemptId -> {
+            Payment p = payments.cancel(merchant, id, attemptId);
+            return json(p.isPending(attemptId) ? 202 : 200, json.payment(p));
+        }, e -> errors.toResponse(e, request));
     }
 
     private ApiResponse refund(ApiRequest request, String merchant, String id) {
-        String key = idempotencyKey(request);
         ObjectNode body = body(request, false);
         long amount = json.amountOnly(body, true);
-        StructuredLog.putContext("paymentId", id);
-        return idempotent(request, merchant, key, body, ids::refundId, refundId -> {
+        return idempotency.execute(request, merchant, json.canonical(body), ids::refundId, refundId -> {
             PaymentService.RefundOutcome outcome = payments.refund(merchant, id, refundId, amount);
             ObjectNode n = json.refund(outcome.refund());
             n.put("paymentId", id);
             n.set("payment", json.payment(outcome.payment()));
-            int status = outcome.refund().status() == com.acme.payments.domain.RefundStatus.PENDING ? 202 : 201;
+            int status = outcome.refund().status() == RefundStatus.PENDING ? 202 : 201;
             return json(status, n).withHeader("Location", "/payments/" + id);
-        });
+        }, e -> errors.toResponse(e, request));
     }
 
-    // ---- idempotency --------------------------------------------------------------------------------------
-
-    private ApiResponse idempotent(ApiRequest request, String merchant, String key, ObjectNode body,
-                                   Supplier<String> newId, Function<String, ApiResponse> work) {
-        String fingerprint = IdempotentRequests.fingerprint(request.method(), request.path(), json.canonical(body));
-        IdempotentRequests.Outcome outcome = idempotency.execute(merchant, key, fingerprint, newId, resourceId -> {
-            ApiResponse response;
-            try {
-                response = work.apply(resourceId);
-            } catch (PaymentException e) {
-                response = fromException(e, request);
-            }
-            return new StoredResponse(response.status(), response.body(), response.headers());
-        });
-        ApiResponse response = new ApiResponse(outcome.response().statusCode(), outcome.response().headers(),
-                outcome.response().body());
-        return outcome.replayed() ? response.withHeader("Idempotent-Replayed", "true") : response;
-    }
-
-    private static String idempotencyKey(ApiRequest request) {
-        String key = request.header("idempotency-key");
-        IdempotentRequests.validateKey(key);
-        return key;
-    }
-
-    // ---- request helpers ----------------------------------------------------------------------------------
+    // ---- request helpers --------------------------------------------------------------------------------------
 
     private String merchant(ApiRequest request) {
         String merchant = request.claims().get(merchantClaim);
@@ -282,90 +212,10 @@ public final class PaymentApi {
         return type.equals("application/json") || type.endsWith("+json");
     }
 
-    // ---- responses ----------------------------------------------------------------------------------------
-
     private ApiResponse json(int status, ObjectNode body) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
         headers.put("Cache-Control", "no-store");
         return new ApiResponse(status, headers, json.write(body));
     }
-
-    ApiResponse fromException(PaymentException e, ApiRequest request) {
-        String instance = instance(request);
-        return switch (e) {
-            case BadRequestException b -> problems.validation(b.status(), b.title(), b.errors(), instance);
-            case ValidationException v -> problems.validation(400, "Invalid request", v.errors(), instance);
-            case UnauthenticatedException u -> problems.problem(401, "unauthenticated", "Unauthenticated",
-                    "A verified merchant identity is required.", instance, null);
-            case PaymentNotFoundException nf -> notFound(request);
-            case InvalidStateTransitionException st -> problems.problem(409, "invalid-state", "Invalid state transition",
-                    st.getMessage().contains("refundable") ? "The refund exceeds the refundable amount."
-                            : "The operation is not allowed in the payment's current status.", instance,
-                    n -> n.put("currentStatus", st.currentStatus().name()));
-            case ConcurrentUpdateException cu -> problems.problem(409, "concurrent-update", "Concurrent update",
-                    "The payment was changed by another request; retry.", instance, null);
-            case IdempotencyException ie -> switch (ie.kind()) {
-                case INVALID_KEY -> problems.problem(400, "idempotency-key", "Invalid Idempotency-Key",
-                        ie.getMessage(), instance, null);
-                case IN_FLIGHT -> problems.problem(409, "idempotency-in-flight", "Request in progress",
-                        "A request with this Idempotency-Key is still being processed; retry later.", instance, null)
-                        .withHeader("Retry-After", "1");
-                case MISMATCH -> problems.problem(422, "idempotency-mismatch", "Idempotency-Key reused",
-                        "This Idempotency-Key was already used with a different request.", instance, null);
-            };
-            case ProcessorRejectedException pr -> pr.declined()
-                    ? problems.problem(402, "payment-declined", "Declined by the processor",
-                        "The processor declined the operation.", instance,
-                        n -> n.put("paymentId", pr.payment().id()).put("declineReason", pr.reason())
-                                .put("currentStatus", pr.payment().status().name()))
-                    : problems.problem(502, "processor-error", "Processor error",
-                        "The payment processor failed; nothing was changed.", instance,
-                        n -> n.put("paymentId", pr.payment().id()).put("correlationId", request.requestId())
-                                .put("currentStatus", pr.payment().status().name()));
-            case ConfigException ce -> {
-                LOG.error("configuration unavailable", ce);
-                yield unavailable(request, "Configuration is unavailable.");
-            }
-            case DependencyException de -> {
-                LOG.error("dependency failed", de);
-                yield de.retryable() ? unavailable(request, "A dependency is temporarily unavailable.")
-                        : internalError(request);
-            }
-            default -> {
-                LOG.error("unmapped payment exception", e);
-                yield internalError(request);
-            }
-        };
-    }
-
-    private ApiResponse unavailable(ApiRequest request, String detail) {
-        return problems.problem(503, "service-unavailable", "Service unavailable", detail + " Retry later.",
-                instance(request), n -> n.put("correlationId", request.requestId())).withHeader("Retry-After", "5");
-    }
-
-    private ApiResponse internalError(ApiRequest request) {
-        return problems.problem(500, "internal-error", "Internal error",
-                "An internal error occurred; quote the correlation id to support.", instance(request),
-                n -> n.put("correlationId", request.requestId()));
-    }
-
-    private ApiResponse notFound(ApiRequest request) {
-        return problems.problem(404, "not-found", "Not found", "No such resource.", instance(request), null);
-    }
-
-    private ApiResponse methodNotAllowed(ApiRequest request, String allow) {
-        return problems.problem(405, "method-not-allowed", "Method not allowed",
-                "Allowed: " + allow + ".", instance(request), null).withHeader("Allow", allow);
-    }
-
-    /**
-     * The request path for a problem's {@code instance}, or null. The path is client input: an unknown one can
-     * carry a card number, control characters or kilobytes of text, and a problem must never echo those.
-     */
-    private static String instance(ApiRequest request) {
-        String path = request.path();
-        return path != null && isCleanPath(path) && !PanDetector.containsPan(path) ? path : null;
-    }
-
 }

@@ -1,5 +1,7 @@
 package com.acme.payments.api;
 
+import com.acme.payments.api.http.ApiResponse;
+
 import com.acme.payments.domain.FieldError;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,11 +12,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /** RFC 9457 problem details. Titles and details are written here, never copied from exceptions. */
-final class Problems {
+public final class Problems {
     static final String TYPE_BASE = "https://payments.acme.example/problems/";
     private final JsonCodec json;
 
-    Problems(JsonCodec json) {
+    public Problems(JsonCodec json) {
         this.json = json;
     }
 

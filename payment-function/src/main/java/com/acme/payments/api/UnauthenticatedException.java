@@ -1,9 +1,7 @@
 package com.acme.payments.api;
 
-import com.acme.payments.domain.PaymentException;
-
 /** No verified merchant claim on the request (HTTP 401). */
-public class UnauthenticatedException extends PaymentException {
+public class UnauthenticatedException extends RuntimeException {
     public UnauthenticatedException() {
         super("no verified merchant claim");
     }

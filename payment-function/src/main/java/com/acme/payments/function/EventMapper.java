@@ -1,7 +1,7 @@
 package com.acme.payments.function;
 
-import com.acme.payments.api.ApiRequest;
-import com.acme.payments.api.ApiResponse;
+import com.acme.payments.api.http.ApiRequest;
+import com.acme.payments.api.http.ApiResponse;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 

@@ -9,8 +9,9 @@ import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.config.CachedConfig;
 import com.acme.payments.port.PaymentProcessor;
-import com.acme.payments.service.IdempotentRequests;
+import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.service.PaymentService;
+import com.acme.payments.service.Reconciler;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -40,7 +41,9 @@ public final class FunctionWiring {
     /** How long an unfinished request holds its Idempotency-Key before a retry may take over (default 60 s). */
     public static final String IDEMPOTENCY_LOCK = "PAYMENTS_IDEMPOTENCY_LOCK_SECONDS";
 
-    final PaymentApi api;
+    private final PaymentApi api;
+    private final Reconciler reconciler;
+    private final SnapStartPriming priming;
     final CachedConfig config;
     final TimeOrderedIdGenerator ids;
     final JsonCodec json;
@@ -80,14 +83,28 @@ public final class FunctionWiring {
         this.config = new CachedConfig(new SsmConfigSource(ssm, parameterPath), ttl, clock);
         this.ids = new TimeOrderedIdGenerator();
         PaymentProcessor processor = processorOverride != null ? processorOverride
-                : new HttpPaymentProcessor(config, json.mapper());
-        PaymentService service = new PaymentService(new DynamoDbPaymentStore(dynamoDb, tableName), processor, config,
-                clock, region);
+                : new HttpPaymentProcessor(config);
+        DynamoDbPaymentStore store = new DynamoDbPaymentStore(dynamoDb, tableName);
+        PaymentService service = new PaymentService(store, processor, config, clock, region);
         Duration lock = Duration.ofSeconds(Long.parseLong(env.getOrDefault(IDEMPOTENCY_LOCK,
-                Long.toString(IdempotentRequests.LOCK.toSeconds()))));
-        IdempotentRequests idempotency = new IdempotentRequests(new DynamoDbIdempotencyStore(dynamoDb, tableName),
-                clock, lock);
+                Long.toString(Idempotency.LOCK.toSeconds()))));
+        Idempotency idempotency = new Idempotency(new DynamoDbIdempotencyStore(dynamoDb, tableName), clock, lock);
         this.api = new PaymentApi(service, idempotency, ids, json, merchantClaim, this::health);
+        this.reconciler = new Reconciler(store, service, clock);
+        this.priming = new SnapStartPriming(api, json, config, ids);
+    }
+
+    public PaymentApi api() {
+        return api;
+    }
+
+    /** The background reconciler ({@link ReconcilerHandler}). */
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    SnapStartPriming priming() {
+        return priming;
     }
 
     public static FunctionWiring fromEnvironment(Map<String, String> env) {

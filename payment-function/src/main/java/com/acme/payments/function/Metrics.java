@@ -1,5 +1,6 @@
 package com.acme.payments.function;
 
+import com.acme.payments.api.Route;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
@@ -21,7 +22,12 @@ final class Metrics {
         this.service = service;
     }
 
-    void record(String route, int status, long latencyMillis, String outcome) {
+    /** @param route the route, or null for a request no route matched (dimension {@code unrouted}) */
+    void record(Route route, int status, long latencyMillis) {
+        record(route == null ? "unrouted" : route.key(), status, latencyMillis, createOutcome(route, status));
+    }
+
+    private void record(String route, int status, long latencyMillis, String outcome) {
         StringWriter buffer = new StringWriter(384);
         try (JsonGenerator g = JSON.createGenerator(buffer)) {
             g.writeStartObject();
@@ -73,8 +79,8 @@ final class Metrics {
     }
 
     /** PaymentsCreated / PaymentsDeclined / PaymentsFailed for create answers, else null. */
-    static String createOutcome(String route, int status) {
-        if (!"POST /payments".equals(route)) {
+    static String createOutcome(Route route, int status) {
+        if (route != Route.CREATE_PAYMENT) {
             return null;
         }
         return switch (status) {

@@ -1,14 +1,13 @@
 package com.acme.payments.function;
 
-import com.acme.payments.api.ApiRequest;
-import com.acme.payments.api.ApiResponse;
+import com.acme.payments.api.http.ApiRequest;
+import com.acme.payments.api.http.ApiResponse;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.logging.StructuredLog;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import org.crac.Core;
 
 /**
  * The Lambda entry point (HTTP API payload 2.0). Thin: map the event, call the API, map the answer, emit one
@@ -24,12 +23,12 @@ public final class PaymentHandler implements RequestHandler<APIGatewayV2HTTPEven
     /** Called once per execution environment by the Lambda runtime (before the SnapStart snapshot). */
     public PaymentHandler() {
         this(FunctionWiring.fromEnvironment(System.getenv()));
-        Core.getGlobalContext().register(priming);
+        priming.register();
     }
 
     /** A handler on an explicitly built object graph (local runtime, integration tests). */
     public PaymentHandler(FunctionWiring wiring) {
-        this(wiring.api, new SnapStartPriming(wiring));
+        this(wiring.api(), wiring.priming());
     }
 
     /** A handler in front of any {@link PaymentApi} (unit tests with in-memory ports). */
@@ -51,12 +50,13 @@ public final class PaymentHandler implements RequestHandler<APIGatewayV2HTTPEven
         StructuredLog.putContext("requestId", correlationId);
         try {
             ApiRequest request = EventMapper.toRequest(event, correlationId);
-            ApiResponse response = api.handle(request);
+            PaymentApi.Handled handled = api.handle(request);
+            ApiResponse response = handled.response();
             long millis = (System.nanoTime() - start) / 1_000_000;
-            String route = RouteNames.of(request.method(), request.path());
-            LOG.info("request", "method", request.method(), "route", route, "status", response.status(),
+            LOG.info("request", "method", request.method(),
+                    "route", handled.route() == null ? "unrouted" : handled.route().key(), "status", response.status(),
                     "latencyMs", millis);
-            metrics.record(route, response.status(), millis, Metrics.createOutcome(route, response.status()));
+            metrics.record(handled.route(), response.status(), millis);
             return EventMapper.toResponse(response);
         } finally {
             StructuredLog.clearContext();

@@ -1,27 +1,43 @@
 package com.acme.payments.function;
 
-import com.acme.payments.api.ApiRequest;
+import com.acme.payments.api.http.ApiRequest;
+import com.acme.payments.api.JsonCodec;
+import com.acme.payments.api.PaymentApi;
+import com.acme.payments.config.CachedConfig;
+import com.acme.payments.adapter.id.TimeOrderedIdGenerator;
 import com.acme.payments.logging.StructuredLog;
 import org.crac.Context;
+import org.crac.Core;
 import org.crac.Resource;
 
 import java.util.Map;
 
 /**
- * SnapStart hooks. Before the snapshot: warm the code paths of a request with non-mutating work only (a read of
- * a payment that cannot exist, a health read, a config read, JSON parsing and validation of a sample body).
- * After restore: drop cached configuration and the id generator so nothing created before the snapshot
- * (timestamps, random state) is shared between restored environments.
+ * SnapStart hooks, built from the collaborators they touch. Before the snapshot: warm the code paths of a
+ * request with non-mutating work only (a read of a payment that cannot exist, a health read, a config read, JSON
+ * parsing and validation of a sample body). After restore: drop cached configuration and the id generator so
+ * nothing created before the snapshot (timestamps, random state) is shared between restored environments.
  */
 public final class SnapStartPriming implements Resource {
     private static final StructuredLog LOG = StructuredLog.get(SnapStartPriming.class);
     static final String PRIMING_MERCHANT = "snapstart-priming";
     static final String ABSENT_PAYMENT = "/payments/pay_00000000-0000-7000-8000-000000000000";
 
-    private final FunctionWiring wiring;
+    private final PaymentApi api;
+    private final JsonCodec json;
+    private final CachedConfig config;
+    private final TimeOrderedIdGenerator ids;
 
-    SnapStartPriming(FunctionWiring wiring) {
-        this.wiring = wiring;
+    SnapStartPriming(PaymentApi api, JsonCodec json, CachedConfig config, TimeOrderedIdGenerator ids) {
+        this.api = api;
+        this.json = json;
+        this.config = config;
+        this.ids = ids;
+    }
+
+    /** Registers with the CRaC global context, which SnapStart drives (strongly held there). */
+    public void register() {
+        Core.getGlobalContext().register(this);
     }
 
     @Override
@@ -31,24 +47,25 @@ public final class SnapStartPriming implements Resource {
 
     @Override
     public void afterRestore(Context<? extends Resource> context) {
-        wiring.config.invalidate();
-        wiring.ids.reset();
+        config.invalidate();
+        ids.reset();
     }
 
     /** Idempotent and side-effect free: reads only. Failures are logged, never thrown (priming is best effort). */
     public void prime() {
         try {
-            Map<String, String> claims = Map.of("merchant_id", PRIMING_MERCHANT);
-            wiring.api.handle(new ApiRequest("GET", ABSENT_PAYMENT, Map.of(), Map.of(), null, claims, "priming"));
-            wiring.api.handle(new ApiRequest("GET", "/health", Map.of(), Map.of(), null, Map.of(), "priming"));
-            var body = wiring.json.parseObject("{\"amount\":1000,\"currency\":\"USD\",\"paymentMethod\":\"tok_visa4242\","
+            // The claim the API really reads, so priming exercises the authenticated path, not a 401.
+            Map<String, String> claims = Map.of(api.merchantClaim(), PRIMING_MERCHANT);
+            api.handle(new ApiRequest("GET", ABSENT_PAYMENT, Map.of(), Map.of(), null, claims, "priming"));
+            api.handle(new ApiRequest("GET", "/health", Map.of(), Map.of(), null, Map.of(), "priming"));
+            var body = json.parseObject("{\"amount\":1000,\"currency\":\"USD\",\"paymentMethod\":\"tok_visa4242\","
                     + "\"description\":\"priming\",\"metadata\":{\"k\":\"v\"},\"capture\":false}", false);
-            wiring.json.createCommand(body);
-            wiring.json.canonical(body);
+            json.createCommand(body);
+            json.canonical(body);
         } catch (RuntimeException e) {
             LOG.warn("priming incomplete", "errorType", e.getClass().getSimpleName());
         } finally {
-            wiring.config.invalidate();
+            config.invalidate();
         }
     }
 }

@@ -1,9 +1,12 @@
 package com.acme.payments.api;
 
+import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.config.AppConfig;
+import com.acme.payments.domain.ConcurrentUpdateException;
+import com.acme.payments.domain.Payment;
 import com.acme.payments.function.PaymentHandler;
 import com.acme.payments.port.IdGenerator;
-import com.acme.payments.service.IdempotentRequests;
+import com.acme.payments.port.PaymentStore;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.testsupport.FakeProcessor;
 import com.acme.payments.testsupport.InMemoryIdempotencyStore;
@@ -20,10 +23,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,14 +47,16 @@ public final class HandlerHarness {
     public final InMemoryPaymentStore store = new InMemoryPaymentStore();
     public final InMemoryIdempotencyStore idempotencyStore = new InMemoryIdempotencyStore();
     public final FakeProcessor processor = new FakeProcessor();
+    /** While true, every conditional update of a payment loses its version race (a storm of concurrent writers). */
+    public volatile boolean updatesConflict;
     public final PaymentHandler handler;
     private final AtomicLong requestIds = new AtomicLong();
     private final AtomicLong keys = new AtomicLong();
 
     public HandlerHarness() {
         AppConfig config = config();
-        PaymentService service = new PaymentService(store, processor, () -> config, clock, "us-east-1");
-        IdempotentRequests idempotency = new IdempotentRequests(idempotencyStore, clock);
+        PaymentService service = new PaymentService(new SwitchableStore(), processor, () -> config, clock, "us-east-1");
+        Idempotency idempotency = new Idempotency(idempotencyStore, clock, Idempotency.LOCK);
         PaymentApi api = new PaymentApi(service, idempotency, new SequentialIds(), new JsonCodec(), "merchant_id",
                 HandlerHarness::health);
         this.handler = new PaymentHandler(api);
@@ -245,8 +252,39 @@ public final class HandlerHarness {
         }
     }
 
+    /** {@link #store}, except that updates conflict while {@link #updatesConflict} is set. */
+    private final class SwitchableStore implements PaymentStore {
+        @Override
+        public void create(Payment payment) {
+            store.create(payment);
+        }
+
+        @Override
+        public Optional<Payment> find(String paymentId) {
+            return store.find(paymentId);
+        }
+
+        @Override
+        public void update(Payment payment, long expectedVersion) {
+            if (updatesConflict) {
+                throw new ConcurrentUpdateException(payment.id());
+            }
+            store.update(payment, expectedVersion);
+        }
+
+        @Override
+        public Page list(String merchantId, int limit, String cursor) {
+            return store.list(merchantId, limit, cursor);
+        }
+
+        @Override
+        public List<String> duePending(Instant sentBefore, int limit) {
+            return store.duePending(sentBefore, limit);
+        }
+    }
+
     /**
-     * Deterministic ids in the production format (pay_/re_ + a UUID). Letters break up the digit runs: a run of
+     * Deterministic ids in the production format (pay_/re_/att_ + a UUID). Letters break up the digit runs: a run of
      * 13+ digits such as 000…0001 passes the Luhn check and would look like a card number to PanDetector.
      */
     private static final class SequentialIds implements IdGenerator {
@@ -260,6 +298,11 @@ public final class HandlerHarness {
         @Override
         public String refundId() {
             return "re_0192f7e0-abcd-7abc-9abc-abcd" + String.format("%08d", next.incrementAndGet());
+        }
+
+        @Override
+        public String attemptId() {
+            return "att_0192f7e0-abcd-7abc-aabc-abcd" + String.format("%08d", next.incrementAndGet());
         }
     }
 }

@@ -1,13 +1,14 @@
 package com.acme.payments.api;
 
+import com.acme.payments.api.idempotency.Idempotency;
+import com.acme.payments.api.idempotency.IdempotencyException;
 import com.acme.payments.domain.Operation;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.PaymentStatus;
+import com.acme.payments.domain.PendingCall;
 import com.acme.payments.domain.Refund;
 import com.acme.payments.domain.RefundStatus;
 import com.acme.payments.domain.Transition;
-import com.acme.payments.service.IdempotencyException;
-import com.acme.payments.service.IdempotentRequests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
@@ -190,7 +191,7 @@ class OpenApiContractTest {
 
     private static boolean serviceAccepts(String key) {
         try {
-            IdempotentRequests.validateKey(key);
+            Idempotency.validKey(key);
             return true;
         } catch (IdempotencyException e) {
             return false;
@@ -301,10 +302,10 @@ class OpenApiContractTest {
     @Test
     void paymentAndRefundSchemas_declareExactlyTheFieldsJsonCodecWrites() {
         Instant at = Instant.parse("2026-01-05T10:15:30Z");
-        Refund refund = new Refund("re_1", 100, RefundStatus.FAILED, at, "ref", "declined");
+        Refund refund = new Refund("re_1", 100, RefundStatus.FAILED, at, at, 1, "ref", "declined");
         Payment everyField = new Payment("pay_1", "m", 1000, "USD", "tok_…4242", "d", Map.of("k", "v"), false,
-                PaymentStatus.FAILED, 1000, 1000, List.of(refund), Operation.CAPTURE, 1000, "op", "ref", "do_not_honor",
-                "timeout", List.of(new Transition(PaymentStatus.PENDING, PaymentStatus.FAILED, at, "timeout")), at, at,
+                PaymentStatus.FAILED, 1000, 1000, List.of(refund), new PendingCall(Operation.CAPTURE, "att_1", 1000, at, 1),
+                List.of(), "ref", "do_not_honor", "timeout", List.of(new Transition(PaymentStatus.PENDING, PaymentStatus.FAILED, at, "timeout")), at, at,
                 3, "us-east-1");
         JsonCodec codec = new JsonCodec();
 

@@ -1,6 +1,8 @@
 package com.acme.payments.api;
 
 import com.acme.payments.api.HandlerHarness.Response;
+import com.acme.payments.testsupport.FakeProcessor.FollowUpFailure;
+import com.acme.payments.testsupport.FakeProcessor.Kind;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -184,6 +186,146 @@ class PaymentApiTest {
             assertThat(invalid.status()).isEqualTo(400);
             assertThat(corrected.status()).isEqualTo(201);
             assertThat(corrected.header("Idempotent-Replayed")).isNull();
+        }
+    }
+
+    /**
+     * Answers whose outcome was not known (202) or could not be recorded (503) leave the key to a retry, which
+     * resumes the same payment, refund or capture/cancel attempt and re-sends the same processor key.
+     */
+    @Nested
+    class Resumption {
+        @Test
+        void createTimeout_answers202_andTheSameKeyResumesAtOnce_reportingTheOutcome_withoutASecondCharge() {
+            String slow = createBody(2500, "USD", "tok_timeout_slow", false);
+            Response pending = harness.post("/payments", slow).header("idempotency-key", "slow-create-1").send();
+            assertThat(pending.status()).as(pending.toString()).isEqualTo(202);
+
+            Response resumed = harness.post("/payments", slow).header("idempotency-key", "slow-create-1").send();
+
+            assertThat(resumed.status()).as(resumed.toString()).isEqualTo(201);
+            assertThat(resumed.header("Idempotent-Replayed")).isNull();
+            assertThat(resumed.json().get("id").asText()).isEqualTo(pending.json().get("id").asText());
+            assertThat(resumed.json().get("status").asText()).isEqualTo("AUTHORIZED");
+            assertThat(harness.processor.authorizations()).isEqualTo(1);
+            assertThat(harness.processor.calls(Kind.AUTHORIZE)).extracting(c -> c.idempotencyKey()).containsOnly(
+                    pending.json().get("id").asText() + ":authorize");
+            assertThat(harness.store.all()).hasSize(1);
+            Response replay = harness.post("/payments", slow).header("idempotency-key", "slow-create-1").send();
+            assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
+            assertThat(replay.body()).isEqualTo(resumed.body());
+        }
+
+        @Test
+        void captureTimeout_answers202_andTheSameKeyResumesTheSameAttempt_capturingOnce() {
+            String id = harness.createPayment(VALID);
+            harness.processor.failNextFollowUp(FollowUpFailure.TIMEOUT);
+            Response pending = harness.post("/payments/" + id + "/capture", "{}")
+                    .header("idempotency-key", "slow-capture-1").send();
+            assertThat(pending.status()).as(pending.toString()).isEqualTo(202);
+            assertThat(pending.json().get("pendingOperation").asText()).isEqualTo("CAPTURE");
+
+            Response resumed = harness.post("/payments/" + id + "/capture", "{}")
+                    .header("idempotency-key", "slow-capture-1").send();
+
+            assertThat(resumed.status()).as(resumed.toString()).isEqualTo(200);
+            assertThat(resumed.json().get("status").asText()).isEqualTo("CAPTURED");
+            assertThat(harness.processor.captures()).isEqualTo(1);
+            // Both sends carry the one processor key of the one attempt.
+            assertThat(harness.processor.calls(Kind.CAPTURE)).hasSize(2);
+            assertThat(harness.processor.calls(Kind.CAPTURE).stream().map(c -> c.idempotencyKey()).distinct())
+                    .singleElement().asString().endsWith(":capture");
+        }
+
+        @Test
+        void refundTimeout_answers202_andTheSameKeyResumesTheSameRefund_refundingOnce() {
+            String id = harness.createPayment(createBody(2500, "USD", "tok_visa_4242", true));
+            harness.processor.failNextFollowUp(FollowUpFailure.TIMEOUT);
+            Response pending = harness.post("/payments/" + id + "/refunds", "{\"amount\":1000}")
+                    .header("idempotency-key", "slow-refund-1").send();
+            assertThat(pending.status()).as(pending.toString()).isEqualTo(202);
+            assertThat(pending.json().get("status").asText()).isEqualTo("PENDING");
+
+            Response resumed = harness.post("/payments/" + id + "/refunds", "{\"amount\":1000}")
+                    .header("idempotency-key", "slow-refund-1").send();
+
+            assertThat(resumed.status()).as(resumed.toString()).isEqualTo(201);
+            assertThat(resumed.json().get("id").asText()).isEqualTo(pending.json().get("id").asText());
+            assertThat(resumed.json().get("status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(harness.processor.refunds()).isEqualTo(1);
+            assertThat(harness.processor.refundedAmount()).isEqualTo(1000);
+        }
+
+        @Test
+        void anOutcomeThatCannotBeRecorded_answers503_keepsTheKey_andTheRetryRecordsItWithoutChargingAgain() {
+            // Issue 11, history 3: after the processor charged, losing every write race must never free the key.
+            harness.updatesConflict = true;
+            Response failed = harness.post("/payments", VALID).header("idempotency-key", "lost-race-1").send();
+
+            assertProblem(failed, 503, "service-unavailable");
+            assertThat(harness.processor.authorizations()).isEqualTo(1);
+            assertProblem(harness.post("/payments", VALID).header("idempotency-key", "lost-race-1").send(), 409,
+                    "idempotency-in-flight");
+
+            harness.updatesConflict = false;
+            harness.clock.advance(Duration.ofSeconds(61)); // past the 60 s lock
+            Response resumed = harness.post("/payments", VALID).header("idempotency-key", "lost-race-1").send();
+
+            assertThat(resumed.status()).as(resumed.toString()).isEqualTo(201);
+            assertThat(resumed.json().get("status").asText()).isEqualTo("AUTHORIZED");
+            assertThat(harness.store.all()).hasSize(1);
+            assertThat(harness.processor.authorizations()).isEqualTo(1);
+        }
+
+        @Test
+        void losingEveryRaceBeforeAnyCall_answers409_andFreesTheKey_becauseNothingWasSent() {
+            String id = harness.createPayment(VALID);
+            harness.updatesConflict = true;
+            Response conflict = harness.post("/payments/" + id + "/capture", "{}")
+                    .header("idempotency-key", "capture-race-1").send();
+
+            assertProblem(conflict, 409, "concurrent-update");
+            assertThat(harness.processor.calls(Kind.CAPTURE)).isEmpty();
+
+            harness.updatesConflict = false;
+            Response retry = harness.post("/payments/" + id + "/capture", "{}")
+                    .header("idempotency-key", "capture-race-1").send();
+            assertThat(retry.status()).as(retry.toString()).isEqualTo(200);
+            assertThat(retry.header("Idempotent-Replayed")).isNull();
+            assertThat(harness.processor.captures()).isEqualTo(1);
+        }
+    }
+
+    @Nested
+    class Policy {
+        @Test
+        void aCurrencyThePolicyDoesNotAccept_answers400NamingIt_andFreesTheKey() {
+            Response refused = harness.post("/payments", createBody(2500, "GBP", "tok_visa_4242", false))
+                    .header("idempotency-key", "policy-key-1").send();
+
+            assertProblem(refused, 400, "validation-error");
+            assertThat(refused.errorFields()).containsExactly("currency");
+            assertThat(harness.processor.calls()).isEmpty();
+            assertThat(harness.post("/payments", VALID).header("idempotency-key", "policy-key-1").send().status())
+                    .isEqualTo(201);
+        }
+
+        @Test
+        void anAmountAboveTheCurrencysLimit_answers400NamingIt() {
+            Response refused = harness.post("/payments", createBody(1_000_001, "USD", "tok_visa_4242", false)).send();
+
+            assertProblem(refused, 400, "validation-error");
+            assertThat(refused.errorFields()).containsExactly("amount");
+            assertThat(harness.store.all()).isEmpty();
+        }
+
+        @Test
+        void everyIntrinsicRule_isReportedTogether_fromTheCommand() {
+            Response r = harness.post("/payments", "{\"amount\":0,\"currency\":\"usd\",\"paymentMethod\":\"card\","
+                    + "\"description\":\"" + "x".repeat(300) + "\"}").send();
+
+            assertProblem(r, 400, "validation-error");
+            assertThat(r.errorFields()).containsExactlyInAnyOrder("amount", "currency", "paymentMethod", "description");
         }
     }
 

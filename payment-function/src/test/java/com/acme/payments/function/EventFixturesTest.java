@@ -2,6 +2,7 @@ package com.acme.payments.function;
 
 import com.acme.payments.api.HandlerHarness;
 import com.acme.payments.api.HandlerHarness.Response;
+import com.acme.payments.api.Route;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -93,6 +94,9 @@ class EventFixturesTest {
         if (template.contains("{id}")) {
             assertThat(event.getPathParameters()).containsEntry("id", FIXED_ID);
         }
+        // The route key is the key of the Route the handler resolves the event to (one route table).
+        assertThat(Route.resolve(http.getMethod(), event.getRawPath())).isInstanceOfSatisfying(
+                Route.Resolution.Found.class, found -> assertThat(found.route().key()).isEqualTo(event.getRouteKey()));
         if (event.getRawQueryString().isEmpty()) {
             assertThat(event.getQueryStringParameters()).isNull();
         }
@@ -168,17 +172,17 @@ class EventFixturesTest {
     }
 
     /**
-     * Shape errors (the fractional amount) are reported before rule errors (the lowercase currency), so the
-     * fixture is checked twice: as it is, and with the amount repaired.
+     * A JSON type error (the fractional amount) and a rule error (the lowercase currency, from the command) are
+     * reported together, one per field; with the amount repaired only the currency is left.
      */
     @Test
-    void createInvalid_answers400NamingTheAmount_andTheCurrencyOnceTheAmountIsAnInteger() {
+    void createInvalid_answers400NamingTheAmountAndTheCurrency_andOnlyTheCurrencyOnceTheAmountIsAnInteger() {
         Response asIs = send("create-invalid.json");
         Response amountRepaired = sendText(read("create-invalid.json").replace("25.5", "2550"));
 
         assertThat(asIs.status()).isEqualTo(400);
         assertThat(asIs.header("Content-Type")).isEqualTo("application/problem+json");
-        assertThat(asIs.errorFields()).contains("amount");
+        assertThat(asIs.errorFields()).containsExactlyInAnyOrder("amount", "currency");
         assertThat(amountRepaired.status()).isEqualTo(400);
         assertThat(amountRepaired.errorFields()).containsExactly("currency");
     }

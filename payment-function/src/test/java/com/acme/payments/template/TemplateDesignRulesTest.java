@@ -912,7 +912,8 @@ class TemplateDesignRulesTest {
 
         static Contract read(Path root) throws IOException {
             String architecture = Files.readString(root.resolve("docs/architecture.md"));
-            Matcher handler = Pattern.compile("(?m)^Handler: `([^`]+)`").matcher(architecture);
+            // "Handler: `…`" or "Handlers: `…` (…) and `…`": the first one named is the API function's.
+            Matcher handler = Pattern.compile("(?m)^Handlers?: `([^`]+)`").matcher(architecture);
             if (!handler.find()) {
                 throw new IllegalStateException("docs/architecture.md: no 'Handler: `...`' line");
             }

@@ -1,6 +1,5 @@
 package com.acme.payments.config;
 
-import com.acme.payments.port.ConfigSource;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package com.acme.payments.domain;
 
-/** A processor call whose outcome is not yet recorded on the payment. */
+/** A processor call on the payment itself (refunds are tracked per refund). */
 public enum Operation {
     AUTHORIZE,
     CAPTURE,

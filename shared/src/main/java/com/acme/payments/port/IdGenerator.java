@@ -5,4 +5,7 @@ public interface IdGenerator {
     String paymentId();
 
     String refundId();
+
+    /** The id of one capture or cancel request (its processor key is derived from it). */
+    String attemptId();
 }

@@ -35,8 +35,14 @@ public interface PaymentProcessor {
 
         record Declined(String reason) implements Result { }
 
-        /** The processor answered with an error: nothing was done. */
+        /** The processor answered with an error: nothing was done (and a re-send of the key gets the same). */
         record Failed(String reason) implements Result { }
+
+        /**
+         * The call never left (the connection could not be opened). Says nothing about earlier sends of the same
+         * key, so it settles an attempt only if this was its only send.
+         */
+        record NotSent(String reason) implements Result { }
 
         /** No answer in time: the outcome is unknown and must be reconciled, never assumed. */
         record Unknown(String reason) implements Result { }

@@ -35,6 +35,12 @@ public interface PaymentStore {
      */
     Page list(String merchantId, int limit, String cursor);
 
+    /**
+     * Ids of payments with a processor call (their own or a refund's) last sent before {@code sentBefore}, oldest
+     * first: the background reconciler's work list. Backed by a sparse index holding only such payments.
+     */
+    List<String> duePending(java.time.Instant sentBefore, int limit);
+
     /** One page of a listing; {@code nextCursor} is null on the last page. */
     record Page(List<Payment> items, String nextCursor) {
         public Page {

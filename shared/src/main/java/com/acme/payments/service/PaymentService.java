@@ -1,14 +1,19 @@
 package com.acme.payments.service;
 
 import com.acme.payments.config.AppConfig;
+import com.acme.payments.domain.Attempt.Outcome;
 import com.acme.payments.domain.ConcurrentUpdateException;
-import com.acme.payments.domain.InvalidStateTransitionException;
-import com.acme.payments.domain.Operation;
+import com.acme.payments.domain.DependencyException;
+import com.acme.payments.domain.FieldError;
+import com.acme.payments.domain.Money;
+import com.acme.payments.domain.OutcomeConflictException;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.PaymentNotFoundException;
+import com.acme.payments.domain.PendingCall;
 import com.acme.payments.domain.Refund;
 import com.acme.payments.domain.RefundStatus;
 import com.acme.payments.domain.ValidationException;
+import com.acme.payments.logging.StructuredLog;
 import com.acme.payments.port.PaymentProcessor;
 import com.acme.payments.port.PaymentProcessor.Result;
 import com.acme.payments.port.PaymentStore;
@@ -16,112 +21,203 @@ import com.acme.payments.port.PaymentStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
  * The payment use cases. Every processor call is bracketed by two conditional writes: the first records the
- * pending operation (so a crash leaves evidence), the second records the answer. Lost answers are reconciled by
- * asking the processor for the outcome of the same idempotency key, never by guessing.
+ * pending call (so a crash leaves evidence), the second records the answer. Lost answers are reconciled by asking
+ * the processor for the outcome of the same idempotency key, never by guessing.
+ *
+ * <p>Rules that keep our records equal to the processor's ledger under every interleaving (proved by the
+ * simulator in payment-function's tests):
+ * <ul>
+ *   <li>every request works on one attempt id, from its idempotency claim; a retry of the request resumes that
+ *       attempt: it re-sends the same processor key, after recording the re-send, or answers its recorded outcome;</li>
+ *   <li>an outcome is applied only to the attempt it answers ({@link Payment#recordOutcome});</li>
+ *   <li>"the processor never saw it" is concluded only {@link #RECONCILE_GRACE} after the <em>last</em> send, and only
+ *       if no re-send happened since the decision was taken ({@link Payment#neverArrived});</li>
+ *   <li>once a processor call may have been sent, no failure is reported as "nothing happened": failing to record
+ *       an outcome is a retryable {@link DependencyException}, so the idempotency claim is kept and a retry resumes.</li>
+ * </ul>
  */
 public final class PaymentService {
-    /** How often a conditional write is retried against a fresh read before giving up with 409. */
-    private static final int MAX_ATTEMPTS = 8;
-    /** How long an unanswered call may still be on its way to the processor before "not found" means "never sent". */
-    static final Duration RECONCILE_GRACE = Duration.ofSeconds(60);
+    private static final StructuredLog LOG = StructuredLog.get(PaymentService.class);
+    /** Tries of a conditional write against a fresh read before it gives up. */
+    private static final int WRITE_TRIES = 8;
+    /**
+     * How long after its last send a call may still reach the processor. "Not found" before then means "maybe in
+     * flight"; after it, "never sent". Far longer than the processor timeout; the processor is assumed to record
+     * every call it will ever execute within this time of its send.
+     */
+    public static final Duration RECONCILE_GRACE = Duration.ofSeconds(60);
+    /** A GET looks up at most this many pending refunds; the background reconciler settles the rest. */
+    static final int REFUND_LOOKUPS_PER_GET = 2;
 
     private final PaymentStore store;
     private final PaymentProcessor processor;
     private final Supplier<AppConfig> config;
     private final Clock clock;
     private final String region;
+    private final Backoff backoff;
 
     public PaymentService(PaymentStore store, PaymentProcessor processor, Supplier<AppConfig> config, Clock clock,
                           String region) {
+        this(store, processor, config, clock, region, Backoff.jittered());
+    }
+
+    public PaymentService(PaymentStore store, PaymentProcessor processor, Supplier<AppConfig> config, Clock clock,
+                          String region, Backoff backoff) {
         this.store = store;
         this.processor = processor;
         this.config = config;
         this.clock = clock;
         this.region = region;
+        this.backoff = backoff;
     }
 
-    /** Validates a create request against the current configuration. */
-    public void validate(CreatePaymentCommand command) {
-        PaymentValidator.validate(command, config.get());
-    }
+    // ---- create ------------------------------------------------------------------------------------------------
 
     /**
-     * Creates and authorizes a payment with the given id. If a payment with that id exists already (a retry that
-     * took over an abandoned idempotency claim), the work resumes on it instead.
+     * Creates and authorizes payment {@code paymentId}. If it exists already (a retry that took over an unfinished
+     * idempotency claim), the authorization resumes: re-sent with the same processor key, or its outcome returned.
      *
      * @return the stored payment: AUTHORIZED/CAPTURED, DECLINED, FAILED, or PENDING when the outcome is unknown
+     * @throws ValidationException when the configured policy refuses a new payment's currency or amount (nothing is
+     *                             stored)
      */
     public Payment create(String merchantId, String paymentId, CreatePaymentCommand command) {
-        validate(command);
         Optional<Payment> existing = store.find(paymentId);
-        Payment payment;
-        if (existing.isPresent()) {
-            payment = owned(existing.get(), merchantId);
-            if (payment.pendingOperation() != Operation.AUTHORIZE) {
-                return payment;
+        boolean createdNow = false;
+        if (existing.isEmpty()) {
+            // The policy governs new payments. A resumed one passed it when its call was first sent: refusing it
+            // now (the limits changed since) would answer "invalid" and free the key of a payment that may be
+            // charged.
+            checkPolicy(command.amount());
+            Payment fresh = Payment.newPending(paymentId, merchantId, command.amount(),
+                    command.paymentMethod().masked(), command.description(), command.metadata(), command.capture(),
+                    clock.instant(), region);
+            try {
+                store.create(fresh);
+                existing = Optional.of(fresh);
+                createdNow = true;
+            } catch (ConcurrentUpdateException alreadyThere) {
+                // Our own write whose answer was lost (the SDK retried it), or a concurrent resume: read it back.
+                existing = store.find(paymentId);
             }
-        } else {
-            payment = Payment.newPending(paymentId, merchantId, command.amount(), command.currency(),
-                    PaymentValidator.mask(command.paymentMethod()), command.description(), command.metadata(),
-                    command.capture(), clock.instant(), region);
-            store.create(payment);
         }
-        Result result = processor.authorize(new PaymentProcessor.AuthorizeRequest(paymentId, command.amount(),
-                command.currency(), command.paymentMethod(), command.capture(), authorizeKey(paymentId)));
-        return recordAuthorization(paymentId, result);
+        Payment payment = owned(existing.orElseThrow(() -> new PaymentNotFoundException(paymentId)), merchantId);
+        if (!createdNow) {
+            // A resumed request: record the re-send first, so reconciliation measures its grace from now.
+            // The send time is read inside the write's retry loop, so it is at most one write before the send.
+            payment = apply(paymentId, p -> p.isPending(paymentId) ? p.resend(paymentId, clock.instant()) : p);
+        }
+        if (!payment.isPending(paymentId)) {
+            return payment;
+        }
+        Result result = processor.authorize(new PaymentProcessor.AuthorizeRequest(paymentId,
+                command.amount().minorUnits(), command.amount().currency(), command.paymentMethod().reveal(),
+                command.capture(), payment.pending().processorKey()));
+        return record(paymentId, paymentId, payment.pending().sends(), result, false);
     }
 
-    /** The payment, with a pending operation reconciled first when the processor can tell its outcome. */
-    public Payment get(String merchantId, String paymentId) {
-        Payment payment = owned(load(paymentId), merchantId);
-        if (payment.pendingOperation() != null
-                || payment.refunds().stream().anyMatch(r -> r.status() == RefundStatus.PENDING)) {
-            return reconcile(payment);
+    private void checkPolicy(Money amount) {
+        AppConfig cfg = config.get();
+        if (!cfg.currencyAllowed(amount.currency())) {
+            throw new ValidationException("currency", "is not accepted; accepted: " + cfg.currencyLimits().keySet());
         }
-        return payment;
+        if (amount.minorUnits() > cfg.maxAmount(amount.currency())) {
+            throw new ValidationException(List.of(new FieldError("amount",
+                    "exceeds the maximum " + cfg.maxAmount(amount.currency()) + " for " + amount.currency())));
+        }
+    }
+
+    // ---- reads -------------------------------------------------------------------------------------------------
+
+    /**
+     * The payment, with pending calls reconciled first when the processor can tell their outcome (the payment's
+     * own call and at most {@link #REFUND_LOOKUPS_PER_GET} refunds; the background reconciler does the rest).
+     *
+     * @param mayWrite false where this region must not write (a standby region): the stored state is returned as is
+     */
+    public Payment get(String merchantId, String paymentId, boolean mayWrite) {
+        Payment payment = owned(load(paymentId), merchantId);
+        return mayWrite && payment.hasPendingCalls() ? reconcile(payment, REFUND_LOOKUPS_PER_GET) : payment;
+    }
+
+    public Payment get(String merchantId, String paymentId) {
+        return get(merchantId, paymentId, true);
     }
 
     public PaymentStore.Page list(String merchantId, int limit, String cursor) {
         return store.list(merchantId, limit, cursor);
     }
 
+    // ---- capture and cancel ------------------------------------------------------------------------------------
+
     /**
-     * Captures all or part of the authorization (one capture per payment).
+     * Captures all or part of the authorization, as attempt {@code attemptId}. A retry with the same attempt id
+     * resumes it (re-sends the same processor key) or answers its recorded outcome.
      *
-     * @return the payment, CAPTURED, or still AUTHORIZED with a pending CAPTURE when the answer is unknown
+     * @return the payment, CAPTURED, or still AUTHORIZED with the capture pending when the answer is unknown
      * @throws ProcessorRejectedException when the processor refused; the payment stays AUTHORIZED
      */
-    public Payment capture(String merchantId, String paymentId, Long amount) {
-        Payment started = mutate(paymentId, merchantId,
-                p -> p.beginCapture(amount == null ? p.authorizedAmount() : amount, attemptKey(p, "capture"),
-                        clock.instant()));
-        Result result = processor.capture(started.processorReference(), started.pendingAmount(), started.currency(),
-                started.pendingOperationId());
-        return recordSimple(paymentId, Operation.CAPTURE, result);
+    public Payment capture(String merchantId, String paymentId, String attemptId, Long amount) {
+        return runAttempt(merchantId, paymentId, attemptId, p -> p.isPending(attemptId)
+                ? p.resend(attemptId, clock.instant())
+                : p.beginCapture(attemptId, amount == null ? p.authorizedAmount() : amount, clock.instant()));
     }
 
     /**
-     * Voids the authorization.
+     * Voids the authorization, as attempt {@code attemptId} (resumed like {@link #capture}).
      *
      * @throws ProcessorRejectedException when the processor refused; the payment stays AUTHORIZED
      */
-    public Payment cancel(String merchantId, String paymentId) {
-        Payment started = mutate(paymentId, merchantId, p -> p.beginCancel(attemptKey(p, "cancel"), clock.instant()));
-        Result result = processor.voidAuthorization(started.processorReference(), started.pendingOperationId());
-        return recordSimple(paymentId, Operation.CANCEL, result);
+    public Payment cancel(String merchantId, String paymentId, String attemptId) {
+        return runAttempt(merchantId, paymentId, attemptId, p -> p.isPending(attemptId)
+                ? p.resend(attemptId, clock.instant()) : p.beginCancel(attemptId, clock.instant()));
     }
 
+    private Payment runAttempt(String merchantId, String paymentId, String attemptId, UnaryOperator<Payment> start) {
+        Payment current = owned(load(paymentId), merchantId);
+        UnaryOperator<Payment> startOrResume = p -> p.recordedOutcome(attemptId) != null ? p : start.apply(p);
+        // A retry of a begun attempt may have sent its call already (see apply).
+        Payment started = current.isPending(attemptId) ? apply(paymentId, startOrResume)
+                : transition(paymentId, startOrResume);
+        if (!started.isPending(attemptId)) {
+            return answer(started, attemptId);
+        }
+        PendingCall call = started.pending();
+        Result result = switch (call.operation()) {
+            case CAPTURE -> processor.capture(started.processorReference(), call.amount(), started.currency(),
+                    call.processorKey());
+            case CANCEL -> processor.voidAuthorization(started.processorReference(), call.processorKey());
+            case AUTHORIZE -> throw new IllegalStateException("an authorization is not an attempt of its own");
+        };
+        Payment after = record(paymentId, attemptId, call.sends(), result, false);
+        return after.isPending(attemptId) ? after : answer(after, attemptId);
+    }
+
+    /** The recorded answer of a finished capture or cancel attempt. */
+    private static Payment answer(Payment payment, String attemptId) {
+        var attempt = payment.finishedAttempt(attemptId).orElseThrow(() ->
+                new IllegalStateException("attempt " + attemptId + " neither pending nor finished"));
+        return switch (attempt.outcome()) {
+            case APPROVED -> payment;
+            case DECLINED -> throw new ProcessorRejectedException(payment, true, attempt.reason());
+            case FAILED -> throw new ProcessorRejectedException(payment, false, attempt.reason());
+        };
+    }
+
+    // ---- refunds -----------------------------------------------------------------------------------------------
+
     /**
-     * Refunds part or all of the captured amount. Concurrent refunds are safe: each one holds its amount in a
-     * conditional write before the processor is called, so their sum can never exceed the captured amount.
+     * Refunds part or all of the captured amount as refund {@code refundId}. Concurrent refunds are safe: each one
+     * holds its amount in a conditional write before the processor is called, so their sum never exceeds the
+     * captured amount. A retry with the same refund id resumes it or answers its recorded outcome.
      *
-     * @param refundId a fresh id, or the id of an earlier attempt of the same request (then it resumes)
      * @throws ProcessorRejectedException when the processor refused; the refund is recorded as FAILED
      */
     public RefundOutcome refund(String merchantId, String paymentId, String refundId, long amount) {
@@ -129,19 +225,22 @@ public final class PaymentService {
             throw new ValidationException("amount", "must be a positive integer in minor units");
         }
         Payment current = owned(load(paymentId), merchantId);
-        boolean resumed = current.refunds().stream().anyMatch(r -> r.id().equals(refundId));
-        Payment started = resumed ? current
-                : mutate(paymentId, merchantId, p -> p.beginRefund(refundId, amount, clock.instant()));
+        UnaryOperator<Payment> startOrResume = p -> p.findRefund(refundId).isPresent()
+                ? p.resendRefund(refundId, clock.instant()) : p.beginRefund(refundId, amount, clock.instant());
+        // A retry of a begun refund may have sent its call already (see apply).
+        Payment started = current.findRefund(refundId).isPresent() ? apply(paymentId, startOrResume)
+                : transition(paymentId, startOrResume);
         Refund refund = started.refund(refundId);
-        if (refund.status() != RefundStatus.PENDING) {
-            return new RefundOutcome(started, refund);
+        Payment after = started;
+        if (refund.status() == RefundStatus.PENDING) {
+            Result result = processor.refund(started.processorReference(), refund.amount(), started.currency(),
+                    refund.processorKey());
+            after = recordRefund(paymentId, refundId, refund.sends(), result, false);
         }
-        Result result = processor.refund(started.processorReference(), refund.amount(), started.currency(),
-                refundKey(refundId));
-        Payment after = recordRefund(paymentId, refundId, result);
         Refund finalRefund = after.refund(refundId);
         if (finalRefund.status() == RefundStatus.FAILED) {
-            throw new ProcessorRejectedException(after, result instanceof Result.Declined, finalRefund.failureReason());
+            boolean declined = finalRefund.failureReason() != null && finalRefund.failureReason().startsWith("declined");
+            throw new ProcessorRejectedException(after, declined, finalRefund.failureReason());
         }
         return new RefundOutcome(after, finalRefund);
     }
@@ -149,88 +248,91 @@ public final class PaymentService {
     /** A refund and the payment it belongs to, after the processor answered (or not). */
     public record RefundOutcome(Payment payment, Refund refund) { }
 
-    // ---- recording outcomes ------------------------------------------------------------------------------
-
-    private Payment recordAuthorization(String paymentId, Result result) {
-        Instant now = clock.instant();
-        return switch (result) {
-            case Result.Approved a -> apply(paymentId, p -> p.authorized(a.reference(), now));
-            case Result.Declined d -> apply(paymentId, p -> p.declined(d.reason(), now));
-            case Result.Failed f -> apply(paymentId, p -> p.failed(f.reason(), now));
-            case Result.Unknown u -> load(paymentId);
-            case Result.NotFound n -> load(paymentId);
-        };
-    }
-
-    private Payment recordSimple(String paymentId, Operation operation, Result result) {
-        Instant now = clock.instant();
-        Payment after = switch (result) {
-            case Result.Approved a -> apply(paymentId, p -> operation == Operation.CAPTURE ? p.captured(now) : p.canceled(now));
-            case Result.Declined d -> apply(paymentId, p -> failOperation(p, operation, "declined: " + d.reason(), now));
-            case Result.Failed f -> apply(paymentId, p -> failOperation(p, operation, "processor error: " + f.reason(), now));
-            case Result.Unknown u -> load(paymentId);
-            case Result.NotFound n -> load(paymentId);
-        };
-        if (result instanceof Result.Declined d) {
-            throw new ProcessorRejectedException(after, true, d.reason());
-        }
-        if (result instanceof Result.Failed f) {
-            throw new ProcessorRejectedException(after, false, f.reason());
-        }
-        return after;
-    }
-
-    private static Payment failOperation(Payment p, Operation operation, String reason, Instant now) {
-        return operation == Operation.CAPTURE ? p.captureFailed(reason, now) : p.cancelFailed(reason, now);
-    }
-
-    private Payment recordRefund(String paymentId, String refundId, Result result) {
-        Instant now = clock.instant();
-        return switch (result) {
-            case Result.Approved a -> apply(paymentId, p -> p.refundSucceeded(refundId, a.reference(), now));
-            case Result.Declined d -> apply(paymentId, p -> p.refundFailed(refundId, "declined: " + d.reason(), now));
-            case Result.Failed f -> apply(paymentId, p -> p.refundFailed(refundId, "processor error: " + f.reason(), now));
-            case Result.Unknown u -> load(paymentId);
-            case Result.NotFound n -> load(paymentId);
-        };
-    }
-
-    // ---- reconciliation ----------------------------------------------------------------------------------
+    // ---- recording outcomes ------------------------------------------------------------------------------------
 
     /**
-     * Asks the processor what happened to calls whose answer we never recorded. "Not found" only counts once the
-     * grace period has passed, because a slow request may still be on its way.
+     * @param sends      the send count of the call this result answers
+     * @param fromLookup the answer of a lookup (the processor's record of the key), not of a send
      */
-    Payment reconcile(Payment payment) {
-        boolean graceOver = clock.instant().isAfter(payment.updatedAt().plus(RECONCILE_GRACE));
+    private Payment record(String paymentId, String attemptId, int sends, Result result, boolean fromLookup) {
+        Instant now = clock.instant();
+        return switch (result) {
+            case Result.NotSent n -> apply(paymentId, p -> p.notExecuted(attemptId, sends, n.reason(), now));
+            case Result.Approved a -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.APPROVED, a.reference(), now));
+            case Result.Declined d -> apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.DECLINED, d.reason(), now));
+            // A send's "failed" may come from in front of the processor's idempotency layer (a rate limit, a key
+            // rotation): it proves nothing about an earlier send of the key, so it settles only a first send.
+            case Result.Failed f -> fromLookup
+                    ? apply(paymentId, p -> p.recordOutcome(attemptId, Outcome.FAILED, f.reason(), now))
+                    : apply(paymentId, p -> p.notExecuted(attemptId, sends, f.reason(), now));
+            case Result.Unknown u -> load(paymentId);
+            case Result.NotFound n -> load(paymentId);
+        };
+    }
+
+    private Payment recordRefund(String paymentId, String refundId, int sends, Result result, boolean fromLookup) {
+        Instant now = clock.instant();
+        return switch (result) {
+            case Result.NotSent n -> apply(paymentId, p -> p.refundNotExecuted(refundId, sends, n.reason(), now));
+            case Result.Approved a -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.APPROVED, a.reference(), now));
+            case Result.Declined d -> apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.DECLINED, d.reason(), now));
+            case Result.Failed f -> fromLookup
+                    ? apply(paymentId, p -> p.recordRefundOutcome(refundId, Outcome.FAILED, f.reason(), now))
+                    : apply(paymentId, p -> p.refundNotExecuted(refundId, sends, f.reason(), now));
+            case Result.Unknown u -> load(paymentId);
+            case Result.NotFound n -> load(paymentId);
+        };
+    }
+
+    // ---- reconciliation ----------------------------------------------------------------------------------------
+
+    /**
+     * Asks the processor what happened to calls whose answer we never recorded: the payment's own pending call and
+     * up to {@code refundLookups} pending refunds. "Not found" counts as "never sent" only {@link #RECONCILE_GRACE}
+     * after the last send, and only if the call was not re-sent since this view of the payment was read.
+     */
+    public Payment reconcile(Payment payment, int refundLookups) {
         Payment current = payment;
-        if (current.pendingOperation() != null) {
-            Result result = processor.lookup(current.pendingOperationId());
-            if (result instanceof Result.NotFound) {
-                result = graceOver ? new Result.Failed("never reached the processor") : new Result.Unknown("in flight");
-            }
-            try {
-                current = current.pendingOperation() == Operation.AUTHORIZE
-                        ? recordAuthorization(current.id(), result)
-                        : recordSimple(current.id(), current.pendingOperation(), result);
-            } catch (ProcessorRejectedException e) {
-                current = e.payment();
-            }
+        PendingCall call = current.pending();
+        if (call != null) {
+            Result result = processor.lookup(call.processorKey());
+            current = settle(current, call.attemptId(), call.sends(), call.lastSentAt(), result, false);
         }
+        int looked = 0;
         for (Refund refund : current.refunds()) {
-            if (refund.status() != RefundStatus.PENDING) {
+            if (refund.status() != RefundStatus.PENDING || looked++ >= refundLookups) {
                 continue;
             }
-            Result result = processor.lookup(refundKey(refund.id()));
-            if (result instanceof Result.NotFound) {
-                result = graceOver ? new Result.Failed("never reached the processor") : new Result.Unknown("in flight");
-            }
-            current = recordRefund(current.id(), refund.id(), result);
+            Result result = processor.lookup(refund.processorKey());
+            current = settle(current, refund.id(), refund.sends(), refund.lastSentAt(), result, true);
         }
         return current;
     }
 
-    // ---- persistence helpers -----------------------------------------------------------------------------
+    private Payment settle(Payment current, String callId, int sendsSeen, Instant lastSentAt, Result result,
+                           boolean isRefund) {
+        Instant now = clock.instant();
+        try {
+            if (result instanceof Result.NotFound) {
+                if (!now.isAfter(lastSentAt.plus(RECONCILE_GRACE))) {
+                    return current; // may still be on its way
+                }
+                return isRefund ? apply(current.id(), p -> p.refundNeverArrived(callId, sendsSeen, now))
+                        : apply(current.id(), p -> p.neverArrived(callId, sendsSeen, now));
+            }
+            if (result instanceof Result.Unknown || result instanceof Result.NotSent) {
+                return current;
+            }
+            return isRefund ? recordRefund(current.id(), callId, sendsSeen, result, true)
+                    : record(current.id(), callId, sendsSeen, result, true);
+        } catch (OutcomeConflictException conflict) {
+            // Our records and the processor's ledger disagree: an operator must look. Never hidden, never "fixed".
+            LOG.error("processor outcome conflicts with our record", conflict, "alarm", "ProcessorLedgerConflict");
+            return load(current.id());
+        }
+    }
+
+    // ---- persistence helpers -----------------------------------------------------------------------------------
 
     private Payment load(String paymentId) {
         return store.find(paymentId).orElseThrow(() -> new PaymentNotFoundException(paymentId));
@@ -244,71 +346,44 @@ public final class PaymentService {
         return payment;
     }
 
-    /** Applies a caller-initiated transition on the merchant's payment, retrying on lost version races. */
-    private Payment mutate(String paymentId, String merchantId, UnaryOperator<Payment> transition) {
-        for (int attempt = 1; ; attempt++) {
-            Payment current = owned(load(paymentId), merchantId);
-            Payment next = transition.apply(current);
-            try {
-                store.update(next, current.version());
-                return next;
-            } catch (ConcurrentUpdateException e) {
-                if (attempt >= MAX_ATTEMPTS) {
-                    throw e;
-                }
-                backoff(attempt);
-            }
-        }
-    }
-
     /**
-     * Records a processor answer. Retries on version races (another refund may have been written meanwhile);
-     * if the pending operation was already recorded by someone else (reconciliation), returns that state.
+     * Applies a transition before any processor call. Transitions are idempotent, so a write whose answer was lost
+     * is recognised on the next read (the transition returns the state unchanged) and never applied twice. Losing
+     * every race before a new call means nothing was written and nothing sent: {@link ConcurrentUpdateException}
+     * (409) is then safe. Once a call may have been sent, writes go through {@link #apply}.
      */
-    private Payment apply(String paymentId, UnaryOperator<Payment> transition) {
+    private Payment transition(String paymentId, UnaryOperator<Payment> transition) {
         for (int attempt = 1; ; attempt++) {
             Payment current = load(paymentId);
-            Payment next;
-            try {
-                next = transition.apply(current);
-            } catch (InvalidStateTransitionException alreadyRecorded) {
+            Payment next = transition.apply(current);
+            if (next == current) {
                 return current;
             }
             try {
                 store.update(next, current.version());
                 return next;
             } catch (ConcurrentUpdateException e) {
-                if (attempt >= MAX_ATTEMPTS * 2) {
+                if (attempt >= WRITE_TRIES) {
                     throw e;
                 }
-                backoff(attempt);
+                backoff.pause(attempt);
             }
         }
     }
 
-    private static void backoff(int attempt) {
-        try {
-            // Small jittered pause so that a storm of conflicting writers spreads out.
-            Thread.sleep(Math.min(50, 2L << attempt) + java.util.concurrent.ThreadLocalRandom.current().nextInt(5));
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new ConcurrentUpdateException("interrupted");
-        }
-    }
-
-    static String authorizeKey(String paymentId) {
-        return paymentId + ":authorize";
-    }
-
     /**
-     * Each capture or cancel attempt gets its own processor key (the payment's version makes it unique), so a new
-     * attempt after a refusal is a new request rather than a replay of the refusal.
+     * A write made after a processor call of this request may have been sent: recording its answer, or recording
+     * the re-send of a resumed call (whose earlier send may have moved money). Giving up must never look like
+     * "nothing happened" (a 409 frees the idempotency key, and the client's retry would start a second payment or
+     * refund): after losing every race it fails with a retryable {@link DependencyException}, which keeps the
+     * claim; the client's retry resumes the call and records it then.
      */
-    static String attemptKey(Payment payment, String operation) {
-        return payment.id() + ":" + operation + ":" + (payment.version() + 1);
-    }
-
-    static String refundKey(String refundId) {
-        return refundId + ":refund";
+    private Payment apply(String paymentId, UnaryOperator<Payment> transition) {
+        try {
+            return transition(paymentId, transition);
+        } catch (ConcurrentUpdateException e) {
+            throw new DependencyException("could not write payment " + paymentId + " after " + WRITE_TRIES
+                    + " tries; a processor call may have been sent", true, e);
+        }
     }
 }

@@ -1,6 +1,6 @@
 package com.acme.payments.config;
 
-import com.acme.payments.port.ConfigSource;
+import com.acme.payments.config.ConfigSource;
 import com.acme.payments.testsupport.MutableClock;
 import org.junit.jupiter.api.Test;
 

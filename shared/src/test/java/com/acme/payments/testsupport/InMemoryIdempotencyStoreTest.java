@@ -2,12 +2,10 @@ package com.acme.payments.testsupport;
 
 import com.acme.payments.domain.DependencyException;
 import com.acme.payments.port.IdempotencyStore.Claim;
-import com.acme.payments.port.IdempotencyStore.StoredResponse;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,7 +15,8 @@ class InMemoryIdempotencyStoreTest {
     private static final Instant NOW = Instant.parse("2026-01-05T10:00:00Z");
     private static final Instant LOCK = NOW.plusSeconds(60);
     private static final Instant EXPIRES = NOW.plus(Duration.ofHours(24));
-    private static final StoredResponse CREATED = new StoredResponse(201, "{}", Map.of());
+    /** The store keeps the outcome as opaque text; the decorator in payment-function decides what it encodes. */
+    private static final String CREATED = "{\"status\":201,\"body\":\"{}\"}";
 
     private final InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
 
@@ -62,7 +61,7 @@ class InMemoryIdempotencyStoreTest {
         store.complete("m", "key-1", CREATED);
 
         assertThat(claim("fp", "pay_2", NOW.plusSeconds(1))).isEqualTo(new Claim.Replay(CREATED));
-        assertThat(store.storedResponse("m", "key-1")).contains(CREATED);
+        assertThat(store.storedOutcome("m", "key-1")).contains(CREATED);
     }
 
     @Test
@@ -82,7 +81,40 @@ class InMemoryIdempotencyStoreTest {
         claim("fp", "pay_2", NOW);
         store.complete("m", "key-1", CREATED);
         store.release("m", "key-1");
-        assertThat(store.storedResponse("m", "key-1")).contains(CREATED);
+        assertThat(store.storedOutcome("m", "key-1")).contains(CREATED);
+    }
+
+    @Test
+    void unlock_letsTheNextClaimTakeOverAtOnce_withTheOriginalResourceId() {
+        claim("fp", "pay_1", NOW);
+        Instant soon = NOW.plusSeconds(1);
+        assertThat(store.lockedAt("m", "key-1", soon)).isTrue();
+
+        store.unlock("m", "key-1", soon);
+
+        assertThat(store.lockedAt("m", "key-1", soon)).isFalse();
+        assertThat(claim("fp", "pay_2", soon)).isEqualTo(new Claim.Acquired("pay_1", true));
+        // The takeover locks the key again for its own run.
+        assertThat(claim("fp", "pay_3", soon)).isInstanceOf(Claim.InFlight.class);
+    }
+
+    @Test
+    void unlock_keepsTheFingerprint_soAnotherRequestIsStillAMismatch() {
+        claim("fp", "pay_1", NOW);
+        store.unlock("m", "key-1", NOW);
+
+        assertThat(claim("other", "pay_2", NOW)).isInstanceOf(Claim.Mismatch.class);
+    }
+
+    @Test
+    void unlock_leavesACompletedRecordAndAMissingOneAlone() {
+        claim("fp", "pay_1", NOW);
+        store.complete("m", "key-1", CREATED);
+        store.unlock("m", "key-1", NOW);
+        assertThat(claim("fp", "pay_2", NOW)).isEqualTo(new Claim.Replay(CREATED));
+
+        store.unlock("m", "never-claimed", NOW);
+        assertThat(store.holds("m", "never-claimed")).isFalse();
     }
 
     @Test

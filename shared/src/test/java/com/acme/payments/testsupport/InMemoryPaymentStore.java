@@ -21,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Listing is newest first by {@code createdAt}, then id, scoped to the merchant; cursors are opaque and bound to
  * the merchant they were issued to.
+ *
+ * <p>{@link #duePending} reads like the sparse {@code pending-calls-index}: only payments with a pending call, sorted
+ * by their oldest pending call's last send and then id, strictly before the bound.
  */
 public final class InMemoryPaymentStore implements PaymentStore {
     /** The order of the {@code merchant-created-index} GSI read backwards: newest first, id breaks ties. */
@@ -68,6 +71,19 @@ public final class InMemoryPaymentStore implements PaymentStore {
         List<Payment> page = remaining.subList(0, Math.min(limit, remaining.size()));
         String next = remaining.size() > limit ? encodeCursor(merchantId, Position.of(page.getLast())) : null;
         return new Page(page, next);
+    }
+
+    @Override
+    public List<String> duePending(Instant sentBefore, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
+        return payments.values().stream()
+                .filter(p -> p.oldestPendingSend() != null && p.oldestPendingSend().isBefore(sentBefore))
+                .sorted(Comparator.comparing(Payment::oldestPendingSend).thenComparing(Payment::id))
+                .limit(limit)
+                .map(Payment::id)
+                .toList();
     }
 
     /** Every stored payment, in no particular order (for assertions across merchants). */

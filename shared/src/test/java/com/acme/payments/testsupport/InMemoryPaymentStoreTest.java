@@ -1,6 +1,8 @@
 package com.acme.payments.testsupport;
 
+import com.acme.payments.domain.Attempt.Outcome;
 import com.acme.payments.domain.ConcurrentUpdateException;
+import com.acme.payments.domain.Money;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.port.InvalidCursorException;
 import com.acme.payments.port.PaymentStore;
@@ -23,7 +25,8 @@ class InMemoryPaymentStoreTest {
     private final InMemoryPaymentStore store = new InMemoryPaymentStore();
 
     private static Payment payment(String id, String merchant, Instant createdAt) {
-        return Payment.newPending(id, merchant, 100, "USD", "tok_…4242", null, Map.of(), false, createdAt, "us-east-1");
+        return Payment.newPending(id, merchant, Money.of(100, "USD"), "tok_…4242", null, Map.of(), false, createdAt,
+                "us-east-1");
     }
 
     @Test
@@ -49,7 +52,7 @@ class InMemoryPaymentStoreTest {
     void update_succeedsOnlyAgainstTheExpectedVersion() {
         Payment v0 = payment("pay_1", "m", T0);
         store.create(v0);
-        Payment v1 = v0.authorized("auth_1", T0);
+        Payment v1 = v0.recordOutcome("pay_1", Outcome.APPROVED, "auth_1", T0);
 
         assertThatThrownBy(() -> store.update(v1, 5)).isInstanceOf(ConcurrentUpdateException.class);
         assertThat(store.find("pay_1")).contains(v0);
@@ -57,7 +60,7 @@ class InMemoryPaymentStoreTest {
         store.update(v1, 0);
         assertThat(store.find("pay_1")).contains(v1);
         // A second writer that also started from version 0 loses.
-        assertThatThrownBy(() -> store.update(v0.failed("x", T0), 0)).isInstanceOf(ConcurrentUpdateException.class);
+        assertThatThrownBy(() -> store.update(v0.recordOutcome("pay_1", Outcome.FAILED, "x", T0), 0)).isInstanceOf(ConcurrentUpdateException.class);
     }
 
     @Test
@@ -108,5 +111,31 @@ class InMemoryPaymentStoreTest {
         assertThatThrownBy(() -> store.list("m", 1, "not a cursor")).isInstanceOf(InvalidCursorException.class);
         String forged = Base64.getUrlEncoder().encodeToString("v1\nm\nyesterday\npay_1".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> store.list("m", 1, forged)).isInstanceOf(InvalidCursorException.class);
+    }
+
+    @Test
+    void duePending_listsOnlyPaymentsWithACallSentBeforeTheBound_oldestFirst_upToTheLimit() {
+        store.create(payment("pay_late", "m", T0.plusSeconds(30)));
+        store.create(payment("pay_b", "m", T0));
+        store.create(payment("pay_a", "other", T0));
+        store.create(payment("pay_old", "m", T0.minusSeconds(5)));
+        Payment settled = payment("pay_done", "m", T0.minusSeconds(60));
+        store.create(settled);
+        store.update(settled.recordOutcome("pay_done", Outcome.APPROVED, "auth_1", T0), 0);
+
+        // Strictly before the bound, across merchants, the oldest send first and the id breaking ties.
+        assertThat(store.duePending(T0.plusSeconds(30), 10)).containsExactly("pay_old", "pay_a", "pay_b");
+        assertThat(store.duePending(T0.plusSeconds(30), 2)).containsExactly("pay_old", "pay_a");
+        assertThat(store.duePending(T0.minusSeconds(5), 10)).isEmpty();
+    }
+
+    @Test
+    void duePending_measuresFromTheLastSend_soAResentCallIsNotDueYet() {
+        Payment p = payment("pay_1", "m", T0);
+        store.create(p);
+        store.update(p.resend("pay_1", T0.plusSeconds(100)), 0);
+
+        assertThat(store.duePending(T0.plusSeconds(50), 10)).isEmpty();
+        assertThat(store.duePending(T0.plusSeconds(101), 10)).containsExactly("pay_1");
     }
 }

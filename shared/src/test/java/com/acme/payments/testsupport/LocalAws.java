@@ -45,6 +45,8 @@ public final class LocalAws {
     /** Last LocalStack release that runs without an auth token (see docs on the emulators). */
     public static final String LOCALSTACK_IMAGE = "localstack/localstack:4.14.0";
     public static final String MERCHANT_INDEX = "merchant-created-index";
+    /** Sparse index of payments with a pending processor call (the background reconciler's work list). */
+    public static final String PENDING_INDEX = "pending-calls-index";
     public static final String TTL_ATTRIBUTE = "expiresAt";
 
     private static final int DEFAULT_EMULATOR_PORT = 4566;
@@ -102,7 +104,7 @@ public final class LocalAws {
 
     /**
      * Creates {@code name} with the payments table schema of docs/architecture.md (pk/sk, GSI
-     * {@value #MERCHANT_INDEX} on gsi1pk/gsi1sk projecting ALL, TTL on {@value #TTL_ATTRIBUTE}) and
+     * {@value #MERCHANT_INDEX} on gsi1pk/gsi1sk projecting ALL, sparse GSI {@value #PENDING_INDEX} on gsi2pk/gsi2sk, TTL on {@value #TTL_ATTRIBUTE}) and
      * returns once it is active.
      *
      * @return {@code name}, for fluent use in field initialisers
@@ -111,12 +113,18 @@ public final class LocalAws {
         dynamoDb.createTable(b -> b.tableName(name)
                 .billingMode(BillingMode.PAY_PER_REQUEST)
                 .attributeDefinitions(stringAttribute("pk"), stringAttribute("sk"),
-                        stringAttribute("gsi1pk"), stringAttribute("gsi1sk"))
+                        stringAttribute("gsi1pk"), stringAttribute("gsi1sk"),
+                        stringAttribute("gsi2pk"), stringAttribute("gsi2sk"))
                 .keySchema(key("pk", KeyType.HASH), key("sk", KeyType.RANGE))
                 .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
                         .indexName(MERCHANT_INDEX)
                         .keySchema(key("gsi1pk", KeyType.HASH), key("gsi1sk", KeyType.RANGE))
                         .projection(p -> p.projectionType(ProjectionType.ALL))
+                        .build(),
+                        GlobalSecondaryIndex.builder()
+                        .indexName(PENDING_INDEX)
+                        .keySchema(key("gsi2pk", KeyType.HASH), key("gsi2sk", KeyType.RANGE))
+                        .projection(p -> p.projectionType(ProjectionType.KEYS_ONLY))
                         .build()));
         dynamoDb.waiter().waitUntilTableExists(b -> b.tableName(name));
         dynamoDb.updateTimeToLive(b -> b.tableName(name)

@@ -37,26 +37,29 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         item.put("lockedUntil", n(lockUntil.getEpochSecond()));
         item.put(TableKeys.EXPIRES_AT, n(expiresAt.getEpochSecond()));
         try {
-            // New key, or a record whose TTL has passed but that the TTL reaper has not deleted yet.
+            // New key, or a completed record whose TTL has passed but that the TTL reaper has not deleted yet. An
+            // unfinished record is never overwritten, however old: its work may have moved money, so a retry
+            // must resume it (takeover below), not start a second payment.
             dynamoDb.putItem(b -> b.tableName(tableName).item(item)
-                    .conditionExpression("attribute_not_exists(pk) OR #exp < :now")
-                    .expressionAttributeNames(Map.of("#exp", TableKeys.EXPIRES_AT))
-                    .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()))));
+                    .conditionExpression("attribute_not_exists(pk) OR (#exp < :now AND #st = :completed)")
+                    .expressionAttributeNames(Map.of("#exp", TableKeys.EXPIRES_AT, "#st", "state"))
+                    .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()), ":completed", s(COMPLETED))));
             return new Claim.Acquired(resourceId, false);
         } catch (ConditionalCheckFailedException taken) {
-            return existingClaim(merchantId, key, fingerprint, now, lockUntil);
+            return existingClaim(merchantId, key, fingerprint, now, lockUntil, expiresAt);
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("claim idempotency key", e);
+            throw DynamoDbErrors.failure("claim idempotency key", e);
         }
     }
 
-    private Claim existingClaim(String merchantId, String key, String fingerprint, Instant now, Instant lockUntil) {
+    private Claim existingClaim(String merchantId, String key, String fingerprint, Instant now, Instant lockUntil,
+                                Instant expiresAt) {
         Map<String, AttributeValue> existing;
         try {
             existing = dynamoDb.getItem(b -> b.tableName(tableName).consistentRead(true).key(key(merchantId, key)))
                     .item();
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("read idempotency key", e);
+            throw DynamoDbErrors.failure("read idempotency key", e);
         }
         if (existing == null || existing.isEmpty()) {
             // Released between our write and this read: the client may simply retry.
@@ -66,7 +69,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             return new Claim.Mismatch();
         }
         if (COMPLETED.equals(existing.get("state").s())) {
-            return new Claim.Replay(toResponse(existing));
+            return new Claim.Replay(existing.get("outcome").s());
         }
         long lockedUntil = Long.parseLong(existing.get("lockedUntil").n());
         if (lockedUntil >= now.getEpochSecond()) {
@@ -76,33 +79,32 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         // on the same resource id.
         try {
             dynamoDb.updateItem(b -> b.tableName(tableName).key(key(merchantId, key))
-                    .updateExpression("SET lockedUntil = :lock")
+                    // Each takeover also pushes the expiry back, so a key whose client keeps retrying unfinished
+                    // work is never forgotten (and reaped) while that work may still settle.
+                    .updateExpression("SET lockedUntil = :lock, #exp = :exp")
                     .conditionExpression("lockedUntil = :seen AND #st = :inprogress")
-                    .expressionAttributeNames(Map.of("#st", "state"))
+                    .expressionAttributeNames(Map.of("#st", "state", "#exp", TableKeys.EXPIRES_AT))
                     .expressionAttributeValues(Map.of(":lock", n(lockUntil.getEpochSecond()),
+                            ":exp", n(expiresAt.getEpochSecond()),
                             ":seen", n(lockedUntil), ":inprogress", s(IN_PROGRESS))));
             return new Claim.Acquired(existing.get("resourceId").s(), true);
         } catch (ConditionalCheckFailedException lostRace) {
             return new Claim.InFlight();
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("take over idempotency key", e);
+            throw DynamoDbErrors.failure("take over idempotency key", e);
         }
     }
 
     @Override
-    public void complete(String merchantId, String key, StoredResponse response) {
-        Map<String, AttributeValue> headers = new HashMap<>();
-        response.headers().forEach((k, v) -> headers.put(k, s(v)));
+    public void complete(String merchantId, String key, String outcome) {
         try {
             dynamoDb.updateItem(b -> b.tableName(tableName).key(key(merchantId, key))
-                    .updateExpression("SET #st = :completed, statusCode = :code, body = :body, headers = :headers")
+                    .updateExpression("SET #st = :completed, outcome = :outcome")
                     .conditionExpression("attribute_exists(pk)")
                     .expressionAttributeNames(Map.of("#st", "state"))
-                    .expressionAttributeValues(Map.of(":completed", s(COMPLETED),
-                            ":code", n(response.statusCode()), ":body", s(response.body()),
-                            ":headers", AttributeValue.fromM(headers))));
+                    .expressionAttributeValues(Map.of(":completed", s(COMPLETED), ":outcome", s(outcome))));
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("complete idempotency key", e);
+            throw DynamoDbErrors.failure("complete idempotency key", e);
         }
     }
 
@@ -116,17 +118,24 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         } catch (ConditionalCheckFailedException alreadyGone) {
             // Nothing to release.
         } catch (SdkException e) {
-            throw DynamoDbPaymentStore.failure("release idempotency key", e);
+            throw DynamoDbErrors.failure("release idempotency key", e);
         }
     }
 
-    private static StoredResponse toResponse(Map<String, AttributeValue> item) {
-        Map<String, String> headers = new HashMap<>();
-        AttributeValue h = item.get("headers");
-        if (h != null && h.hasM()) {
-            h.m().forEach((k, v) -> headers.put(k, v.s()));
+    @Override
+    public void unlock(String merchantId, String key, Instant now) {
+        try {
+            dynamoDb.updateItem(b -> b.tableName(tableName).key(key(merchantId, key))
+                    .updateExpression("SET lockedUntil = :past")
+                    .conditionExpression("#st = :inprogress")
+                    .expressionAttributeNames(Map.of("#st", "state"))
+                    .expressionAttributeValues(Map.of(":past", n(now.getEpochSecond() - 1),
+                            ":inprogress", s(IN_PROGRESS))));
+        } catch (ConditionalCheckFailedException completedMeanwhile) {
+            // Nothing to unlock.
+        } catch (SdkException e) {
+            throw DynamoDbErrors.failure("unlock idempotency key", e);
         }
-        return new StoredResponse(Integer.parseInt(item.get("statusCode").n()), item.get("body").s(), headers);
     }
 
     private static Map<String, AttributeValue> key(String merchantId, String key) {

@@ -1,7 +1,6 @@
 package com.acme.payments.adapter.dynamodb;
 
 import com.acme.payments.domain.ConcurrentUpdateException;
-import com.acme.payments.domain.DependencyException;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.port.InvalidCursorException;
 import com.acme.payments.port.PaymentStore;
@@ -15,6 +14,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +38,7 @@ public final class DynamoDbPaymentStore implements PaymentStore {
         } catch (ConditionalCheckFailedException e) {
             throw new ConcurrentUpdateException(payment.id());
         } catch (SdkException e) {
-            throw failure("create payment", e);
+            throw DynamoDbErrors.failure("create payment", e);
         }
     }
 
@@ -51,7 +51,7 @@ public final class DynamoDbPaymentStore implements PaymentStore {
                     ? Optional.of(PaymentItemMapper.fromItem(response.item()))
                     : Optional.empty();
         } catch (SdkException e) {
-            throw failure("read payment", e);
+            throw DynamoDbErrors.failure("read payment", e);
         }
     }
 
@@ -65,7 +65,7 @@ public final class DynamoDbPaymentStore implements PaymentStore {
         } catch (ConditionalCheckFailedException e) {
             throw new ConcurrentUpdateException(payment.id());
         } catch (SdkException e) {
-            throw failure("update payment", e);
+            throw DynamoDbErrors.failure("update payment", e);
         }
     }
 
@@ -92,8 +92,35 @@ public final class DynamoDbPaymentStore implements PaymentStore {
                     ? encodeCursor(response.lastEvaluatedKey()) : null;
             return new Page(items, next);
         } catch (SdkException e) {
-            throw failure("list payments", e);
+            throw DynamoDbErrors.failure("list payments", e);
         }
+    }
+
+    @Override
+    public List<String> duePending(Instant sentBefore, int limit) {
+        QueryRequest request = QueryRequest.builder().tableName(tableName)
+                .indexName(TableKeys.PENDING_INDEX)
+                .keyConditionExpression("#p = :p AND #s < :before")
+                .expressionAttributeNames(Map.of("#p", TableKeys.GSI2_PK, "#s", TableKeys.GSI2_SK))
+                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(TableKeys.PENDING_PARTITION),
+                        ":before", AttributeValue.fromS(PaymentItemMapper.SORTABLE_TIME.format(sentBefore))))
+                .limit(limit)
+                .build();
+        try {
+            // The index projects keys only (it exists to find work, not to serve it): the id is in the key.
+            return dynamoDb.query(request).items().stream()
+                    .map(item -> TableKeys.paymentIdOf(item.get(TableKeys.PK).s())).toList();
+        } catch (SdkException e) {
+            throw DynamoDbErrors.failure("list pending payments", e);
+        }
+    }
+
+    /**
+     * The size DynamoDB bills and limits (400 KB) for this payment's item: attribute names plus values, UTF-8.
+     * The domain bounds every list on a payment, so this stays far below the limit; the simulator checks it.
+     */
+    public static int itemSizeBytes(Payment payment) {
+        return ItemSize.of(PaymentItemMapper.toItem(payment));
     }
 
     /** Opaque cursor: the four key attributes of the last item, base64url encoded. */
@@ -121,21 +148,5 @@ public final class DynamoDbPaymentStore implements PaymentStore {
     private static Map<String, AttributeValue> key(String paymentId) {
         return Map.of(TableKeys.PK, AttributeValue.fromS(TableKeys.paymentPk(paymentId)),
                 TableKeys.SK, AttributeValue.fromS(TableKeys.PAYMENT_SK));
-    }
-
-    /**
-     * Client-side failures (connection refused or reset, timeouts) and throttling are transient: 503. A service
-     * error that is not retryable (e.g. a malformed request) is our fault: 500.
-     */
-    static DependencyException failure(String what, SdkException e) {
-        boolean transientFailure = e instanceof software.amazon.awssdk.core.exception.SdkClientException
-                || e.retryable() || isThrottle(e);
-        return new DependencyException("DynamoDB failed to " + what + ": " + e.getClass().getSimpleName(),
-                transientFailure, e);
-    }
-
-    private static boolean isThrottle(SdkException e) {
-        String name = e.getClass().getSimpleName();
-        return name.contains("Throughput") || name.contains("Throttl") || name.contains("RequestLimit");
     }
 }

@@ -1,8 +1,10 @@
 package com.acme.payments.adapter.dynamodb;
 
+import com.acme.payments.domain.Attempt;
 import com.acme.payments.domain.Operation;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.PaymentStatus;
+import com.acme.payments.domain.PendingCall;
 import com.acme.payments.domain.Refund;
 import com.acme.payments.domain.RefundStatus;
 import com.acme.payments.domain.Transition;
@@ -56,15 +58,40 @@ final class PaymentItemMapper {
             m.put("amount", n(r.amount()));
             m.put("status", s(r.status().name()));
             m.put("createdAt", s(r.createdAt().toString()));
+            m.put("lastSentAt", s(r.lastSentAt().toString()));
+            m.put("sends", n(r.sends()));
             putIfPresent(m, "processorReference", r.processorReference());
             putIfPresent(m, "failureReason", r.failureReason());
             refunds.add(AttributeValue.fromM(m));
         }
         item.put("refunds", AttributeValue.fromL(refunds));
-        if (p.pendingOperation() != null) {
-            item.put("pendingOperation", s(p.pendingOperation().name()));
-            item.put("pendingAmount", n(p.pendingAmount()));
-            putIfPresent(item, "pendingOperationId", p.pendingOperationId());
+        PendingCall call = p.pending();
+        if (call != null) {
+            Map<String, AttributeValue> m = new HashMap<>();
+            m.put("operation", s(call.operation().name()));
+            m.put("attemptId", s(call.attemptId()));
+            m.put("amount", n(call.amount()));
+            m.put("lastSentAt", s(call.lastSentAt().toString()));
+            m.put("sends", n(call.sends()));
+            item.put("pending", AttributeValue.fromM(m));
+        }
+        List<AttributeValue> attempts = new ArrayList<>();
+        for (Attempt a : p.attempts()) {
+            Map<String, AttributeValue> m = new HashMap<>();
+            m.put("id", s(a.id()));
+            m.put("operation", s(a.operation().name()));
+            m.put("amount", n(a.amount()));
+            m.put("outcome", s(a.outcome().name()));
+            putIfPresent(m, "reason", a.reason());
+            m.put("at", s(a.at().toString()));
+            attempts.add(AttributeValue.fromM(m));
+        }
+        item.put("attempts", AttributeValue.fromL(attempts));
+        Instant due = p.oldestPendingSend();
+        if (due != null) {
+            // Only payments with a pending call are in the sparse index the reconciler reads.
+            item.put(TableKeys.GSI2_PK, s(TableKeys.PENDING_PARTITION));
+            item.put(TableKeys.GSI2_SK, s(SORTABLE_TIME.format(due) + "#" + p.id()));
         }
         putIfPresent(item, "processorReference", p.processorReference());
         putIfPresent(item, "declineReason", p.declineReason());
@@ -97,8 +124,11 @@ final class PaymentItemMapper {
         List<Refund> refunds = new ArrayList<>();
         for (AttributeValue v : list(item, "refunds")) {
             Map<String, AttributeValue> m = v.m();
-            refunds.add(new Refund(str(m, "id"), num(m, "amount"), RefundStatus.valueOf(str(m, "status")),
-                    Instant.parse(str(m, "createdAt")), str(m, "processorReference"), str(m, "failureReason")));
+            Instant created = Instant.parse(str(m, "createdAt"));
+            String lastSent = str(m, "lastSentAt");
+            refunds.add(new Refund(str(m, "id"), num(m, "amount"), RefundStatus.valueOf(str(m, "status")), created,
+                    lastSent == null ? created : Instant.parse(lastSent), (int) Math.max(1, num(m, "sends")),
+                    str(m, "processorReference"), str(m, "failureReason")));
         }
         List<Transition> history = new ArrayList<>();
         for (AttributeValue v : list(item, "history")) {
@@ -107,13 +137,25 @@ final class PaymentItemMapper {
             history.add(new Transition(from == null ? null : PaymentStatus.valueOf(from),
                     PaymentStatus.valueOf(str(m, "to")), Instant.parse(str(m, "at")), str(m, "reason")));
         }
-        String pending = str(item, "pendingOperation");
+        PendingCall pending = null;
+        AttributeValue pv = item.get("pending");
+        if (pv != null && pv.hasM()) {
+            Map<String, AttributeValue> m = pv.m();
+            pending = new PendingCall(Operation.valueOf(str(m, "operation")), str(m, "attemptId"), num(m, "amount"),
+                    Instant.parse(str(m, "lastSentAt")), (int) num(m, "sends"));
+        }
+        List<Attempt> attempts = new ArrayList<>();
+        for (AttributeValue v : list(item, "attempts")) {
+            Map<String, AttributeValue> m = v.m();
+            attempts.add(new Attempt(str(m, "id"), Operation.valueOf(str(m, "operation")), num(m, "amount"),
+                    Attempt.Outcome.valueOf(str(m, "outcome")), str(m, "reason"), Instant.parse(str(m, "at"))));
+        }
         return new Payment(str(item, "id"), str(item, "merchantId"), num(item, "amount"), str(item, "currency"),
                 str(item, "paymentMethod"), str(item, "description"), metadata,
                 item.containsKey("captureRequested") && item.get("captureRequested").bool(),
                 PaymentStatus.valueOf(str(item, "status")), num(item, "authorizedAmount"),
-                num(item, "capturedAmount"), refunds, pending == null ? null : Operation.valueOf(pending),
-                num(item, "pendingAmount"), str(item, "pendingOperationId"), str(item, "processorReference"), str(item, "declineReason"),
+                num(item, "capturedAmount"), refunds, pending, attempts, str(item, "processorReference"),
+                str(item, "declineReason"),
                 str(item, "failureReason"), history, Instant.parse(str(item, "createdAt")),
                 Instant.parse(str(item, "updatedAt")), num(item, "version"), str(item, "region"));
     }

@@ -24,6 +24,11 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
         return "re_" + generator().generate();
     }
 
+    @Override
+    public String attemptId() {
+        return "att_" + generator().generate();
+    }
+
     private TimeBasedEpochRandomGenerator generator() {
         TimeBasedEpochRandomGenerator g = generator;
         if (g == null) {

@@ -2,7 +2,7 @@ package com.acme.payments.adapter.ssm;
 
 import com.acme.payments.config.AppConfig;
 import com.acme.payments.config.ConfigException;
-import com.acme.payments.port.ConfigSource;
+import com.acme.payments.config.ConfigSource;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;

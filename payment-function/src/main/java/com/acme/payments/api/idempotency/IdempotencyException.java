@@ -1,9 +1,7 @@
-package com.acme.payments.service;
-
-import com.acme.payments.domain.PaymentException;
+package com.acme.payments.api.idempotency;
 
 /** The Idempotency-Key cannot be used for this request now. */
-public class IdempotencyException extends PaymentException {
+public class IdempotencyException extends RuntimeException {
     /** Why the key was refused; each maps to one HTTP status. */
     public enum Kind {
         /** The key is missing or malformed (400). */

@@ -1,4 +1,4 @@
-package com.acme.payments.api;
+package com.acme.payments.api.http;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

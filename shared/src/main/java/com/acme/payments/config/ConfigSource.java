@@ -1,7 +1,5 @@
-package com.acme.payments.port;
+package com.acme.payments.config;
 
-import com.acme.payments.config.AppConfig;
-import com.acme.payments.config.ConfigException;
 
 /** Reads the whole configuration once. */
 public interface ConfigSource {

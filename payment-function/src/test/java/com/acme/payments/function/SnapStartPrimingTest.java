@@ -1,0 +1,144 @@
+package com.acme.payments.function;
+
+import com.acme.payments.adapter.id.TimeOrderedIdGenerator;
+import com.acme.payments.api.HandlerHarness;
+import com.acme.payments.api.JsonCodec;
+import com.acme.payments.api.PaymentApi;
+import com.acme.payments.api.idempotency.Idempotency;
+import com.acme.payments.config.AppConfig;
+import com.acme.payments.config.CachedConfig;
+import com.acme.payments.domain.Payment;
+import com.acme.payments.port.IdGenerator;
+import com.acme.payments.port.PaymentStore;
+import com.acme.payments.service.PaymentService;
+import com.acme.payments.testsupport.FakeProcessor;
+import com.acme.payments.testsupport.InMemoryIdempotencyStore;
+import com.acme.payments.testsupport.InMemoryPaymentStore;
+import com.acme.payments.testsupport.MutableClock;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Priming is built from the collaborators it touches (issue 14): it reads the claim the API really uses, so it
+ * exercises the authenticated path whatever the claim is called, and it changes nothing.
+ */
+class SnapStartPrimingTest {
+    private final MutableClock clock = new MutableClock();
+    private final FakeProcessor processor = new FakeProcessor();
+    private final InMemoryIdempotencyStore keys = new InMemoryIdempotencyStore();
+    private final List<String> reads = new CopyOnWriteArrayList<>();
+    private final InMemoryPaymentStore stored = new InMemoryPaymentStore();
+    /** The store, recording every read. */
+    private final PaymentStore payments = new PaymentStore() {
+        @Override
+        public void create(Payment payment) {
+            stored.create(payment);
+        }
+
+        @Override
+        public Optional<Payment> find(String paymentId) {
+            reads.add(paymentId);
+            return stored.find(paymentId);
+        }
+
+        @Override
+        public void update(Payment payment, long expectedVersion) {
+            stored.update(payment, expectedVersion);
+        }
+
+        @Override
+        public Page list(String merchantId, int limit, String cursor) {
+            return stored.list(merchantId, limit, cursor);
+        }
+
+        @Override
+        public List<String> duePending(Instant sentBefore, int limit) {
+            return stored.duePending(sentBefore, limit);
+        }
+    };
+    private final AtomicInteger configLoads = new AtomicInteger();
+    private final CachedConfig config = new CachedConfig(() -> {
+        configLoads.incrementAndGet();
+        return HandlerHarness.config();
+    }, Duration.ofMinutes(5), clock);
+    private final AtomicInteger idsMade = new AtomicInteger();
+    private final IdGenerator countingIds = new IdGenerator() {
+        @Override
+        public String paymentId() {
+            return "pay_" + idsMade.incrementAndGet();
+        }
+
+        @Override
+        public String refundId() {
+            return "re_" + idsMade.incrementAndGet();
+        }
+
+        @Override
+        public String attemptId() {
+            return "att_" + idsMade.incrementAndGet();
+        }
+    };
+
+    private SnapStartPriming priming(String merchantClaim) {
+        PaymentService service = new PaymentService(payments, processor, config, clock, "us-east-1");
+        JsonCodec json = new JsonCodec();
+        PaymentApi api = new PaymentApi(service, new Idempotency(keys, clock, Idempotency.LOCK), countingIds, json,
+                merchantClaim, () -> {
+                    config.get();
+                    return JsonNodeFactory.instance.objectNode().put("status", "ok");
+                });
+        return new SnapStartPriming(api, json, config, new TimeOrderedIdGenerator());
+    }
+
+    @Test
+    void prime_readsAPaymentThroughTheAuthenticatedPath_underAConfiguredClaimName() {
+        priming("https://acme.example/merchant").prime();
+
+        // A 401 would have stopped before the store: the read proves the merchant claim was the API's own.
+        assertThat(reads).containsExactly(SnapStartPriming.ABSENT_PAYMENT.substring("/payments/".length()));
+    }
+
+    @Test
+    void prime_changesNothing_makesNoIds_andCallsNoProcessor() {
+        priming("merchant_id").prime();
+
+        assertThat(stored.all()).isEmpty();
+        assertThat(keys.holds(SnapStartPriming.PRIMING_MERCHANT, "anything")).isFalse();
+        assertThat(processor.calls()).isEmpty();
+        // Ids made before the snapshot would be shared by every restored environment.
+        assertThat(idsMade).hasValue(0);
+    }
+
+    @Test
+    void prime_readsTheConfiguration_thenDropsIt_soNoSnapshotCarriesIt() {
+        priming("merchant_id").prime();
+        assertThat(configLoads).hasValue(1);
+
+        config.get();
+
+        assertThat(configLoads).as("reloaded after priming, not served from the snapshot").hasValue(2);
+    }
+
+    @Test
+    void afterRestore_dropsTheCachedConfiguration() {
+        SnapStartPriming priming = priming("merchant_id");
+        config.get();
+        config.get();
+        assertThat(configLoads).hasValue(1);
+
+        priming.afterRestore(null);
+        AppConfig reloaded = config.get();
+
+        assertThat(configLoads).hasValue(2);
+        assertThat(reloaded).isEqualTo(HandlerHarness.config());
+    }
+}

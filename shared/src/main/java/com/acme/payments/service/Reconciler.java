@@ -1,0 +1,87 @@
+package com.acme.payments.service;
+
+import com.acme.payments.domain.Payment;
+import com.acme.payments.logging.StructuredLog;
+import com.acme.payments.port.PaymentStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The background reconciler: settles every payment whose processor call (its own or a refund's) has waited longer
+ * than {@link #MIN_AGE}, so no payment depends on someone reading it to settle. Run on a schedule (an EventBridge
+ * rule in template.yaml, a timer in the local runtime). Works through a bounded batch per run; what is left is
+ * picked up by the next run.
+ */
+public final class Reconciler {
+    private static final StructuredLog LOG = StructuredLog.get(Reconciler.class);
+    /** Calls younger than this are most likely still being answered by the request that sent them. */
+    public static final Duration MIN_AGE = Duration.ofSeconds(10);
+    /** Refund lookups per payment per run, so one payment with many pending refunds cannot starve the others. */
+    static final int REFUND_LOOKUPS_PER_PAYMENT = 10;
+    /** A call still unsettled this long after its last send raises an alarm (a log line with {@code alarm}). */
+    static final Duration OVERDUE = Duration.ofHours(1);
+
+    private final PaymentStore store;
+    private final PaymentService payments;
+    private final Clock clock;
+
+    public Reconciler(PaymentStore store, PaymentService payments, Clock clock) {
+        this.store = store;
+        this.payments = payments;
+        this.clock = clock;
+    }
+
+    /** What one run did. */
+    public record Report(int examined, int settled, int stillPending, int failed) { }
+
+    /** Reconciles up to {@code maxPayments} due payments, with no time limit (tests, the local timer). */
+    public Report run(int maxPayments) {
+        return run(maxPayments, java.time.Instant.MAX);
+    }
+
+    /**
+     * Reconciles up to {@code maxPayments} due payments, starting none after {@code deadline} (the invocation's
+     * remaining time, less the longest lookup); one payment's failure does not stop the others.
+     */
+    public Report run(int maxPayments, java.time.Instant deadline) {
+        List<String> due = store.duePending(clock.instant().minus(MIN_AGE), maxPayments);
+        int settled = 0;
+        int pending = 0;
+        int failed = 0;
+        for (String id : due) {
+            if (clock.instant().isAfter(deadline)) {
+                pending++;
+                continue;
+            }
+            try {
+                Payment before = store.find(id).orElse(null);
+                if (before == null || !before.hasPendingCalls()) {
+                    continue;
+                }
+                Payment after = payments.reconcile(before, REFUND_LOOKUPS_PER_PAYMENT);
+                if (after.hasPendingCalls()) {
+                    pending++;
+                    java.time.Instant oldest = after.oldestPendingSend();
+                    if (oldest != null && oldest.isBefore(clock.instant().minus(OVERDUE))) {
+                        // Lookups keep coming back inconclusive: someone must look at the processor's side.
+                        LOG.error("pending call overdue", null, "paymentId", id, "alarm", "PendingCallOverdue",
+                                "pendingSince", oldest.toString());
+                    }
+                } else {
+                    settled++;
+                }
+            } catch (RuntimeException e) {
+                // One bad item (unreadable, conflicting) must not stop the run for every other payment.
+                failed++;
+                LOG.warn("reconciliation failed", "paymentId", id, "errorType", e.getClass().getSimpleName());
+            }
+        }
+        if (!due.isEmpty()) {
+            LOG.info("reconciliation run", "examined", due.size(), "settled", settled, "stillPending", pending,
+                    "failed", failed);
+        }
+        return new Report(due.size(), settled, pending, failed);
+    }
+}
