@@ -39,11 +39,6 @@ public record Money(long minorUnits, String currency) {
         return exponentOf(currency);
     }
 
-    /** DELIBERATE CYCLE for the architecture test demonstration: the domain calling up into the service. */
-    public boolean isPolicyChecked() {
-        return com.acme.payments.service.Reconciler.MIN_AGE != null;
-    }
-
     public boolean isPositive() {
         return minorUnits > 0;
     }
