@@ -17,7 +17,7 @@ MVNW = JAVA_HOME="$$(cat $(JAVA_HOME_FILE))" $(REPO_ROOT)/mvnw -B -ntp -f $(REPO
 # its own fragment. Optional include, so the other targets work before the fragment exists.
 -include $(REPO_ROOT)/scripts/sam-build-target.mk
 
-.PHONY: help bootstrap build test local invoke deploy teardown bench emulator-start emulator-stop clean simulate
+.PHONY: help bootstrap build test fuzz local invoke deploy teardown bench emulator-start emulator-stop clean simulate
 
 help: ## List the targets
 	@printf 'Usage: make <target>\n\n'
@@ -33,10 +33,14 @@ build: bootstrap ## Compile and package all modules, tests skipped (shaded jar: 
 test: ## Run every test: unit, integration (against the emulator), template checks, script tests
 	$(REPO_ROOT)/scripts/test-all.sh
 
+fuzz: bootstrap ## The API contract fuzzed for 10 minutes (make test runs 1 minute): Schemathesis vs the local API from api/openapi.yaml [FUZZ_MAX_TIME=600 FUZZ_SEED=n]
+	FUZZ_MAX_TIME="$${FUZZ_MAX_TIME:-600}" $(REPO_ROOT)/scripts/tests/contract-fuzz.sh
+
 simulate: bootstrap ## Money-safety simulator, as many seeded histories as asked: make simulate SEEDS=100000 [FIRST_SEED=1]
-	$(MVNW) -q -pl shared,payment-function -am install -DskipTests
-	$(MVNW) -q -pl payment-function surefire:test -Dtest='MoneySimulationTest#everyHistoryKeepsOurRecordsEqualToTheProcessorsLedger' \
-	  -Dsimulation.seeds="$${SEEDS:-2000}" -Dsimulation.firstSeed="$${FIRST_SEED:-1}" -Dsurefire.failIfNoSpecifiedTests=false \
+	# One reactor (shared + payment-function), so the run never picks up another checkout's jars from ~/.m2.
+	$(MVNW) -q -pl shared,payment-function -am test \
+	  -Dtest='MoneySimulationTest#everyHistoryKeepsOurRecordsEqualToTheProcessorsLedger' -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dsimulation.seeds="$${SEEDS:-2000}" -Dsimulation.firstSeed="$${FIRST_SEED:-1}" \
 	  || { cat $(REPO_ROOT)/payment-function/target/simulation-summary.txt 2>/dev/null; exit 1; }
 	cat $(REPO_ROOT)/payment-function/target/simulation-summary.txt
 

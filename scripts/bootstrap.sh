@@ -18,6 +18,7 @@ CFN_LINT_VERSION="1.58.0"
 CHECKOV_VERSION="3.3.30"
 MINISTACK_VERSION="1.5.33"
 SAM_TRANSLATOR_VERSION="1.115.0"
+SCHEMATHESIS_VERSION="4.32.5"
 # AWS Lambda Runtime Interface Emulator: what `sam local invoke` runs inside its container, built from its Go module
 # (no Docker here). The Java runtime interface client it drives is a Maven dependency of local-runtime.
 RIE_MODULE="github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
@@ -67,6 +68,7 @@ install_tool awscli "awscli==$AWSCLI_VERSION" &
 install_tool cfnlint "cfn-lint==$CFN_LINT_VERSION" &
 install_tool checkov "checkov==$CHECKOV_VERSION" &
 install_tool ministack "ministack[full]==$MINISTACK_VERSION" "aws-sam-translator==$SAM_TRANSLATOR_VERSION" &
+install_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION" &
 fail=0
 for job in $(jobs -p); do wait "$job" || fail=1; done
 if (( fail )); then log "ERROR: a tool failed to install (see above)"; exit 1; fi
@@ -76,6 +78,7 @@ link awscli aws
 link cfnlint cfn-lint
 link checkov checkov
 link ministack ministack
+link schemathesis st
 
 # --- Lambda Runtime Interface Emulator (Go) ------------------------------------------------------
 # `make invoke`, `make local`'s Lambda proxy and the RIE cold-path benchmark run the shaded jar under it.

@@ -108,7 +108,7 @@ PROCESSOR_API_KEYS="$(IFS=,; echo "${keys[*]}")"
 export PROCESSOR_API_KEYS
 
 say "5/5 payment API in front of the real handler (payment-function/target/payment-function.jar)"
-CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar"
+CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar:$ROOT/processor-double/target/processor-double.jar"
 setsid "$JAVA_HOME/bin/java" -XX:+UseSerialGC -cp "$CLASSPATH_JARS" com.acme.payments.local.LocalRuntime \
   --env-file "$PRIMARY=$STATE/function-env-$PRIMARY.json" --env-file "$SECONDARY=$STATE/function-env-$SECONDARY.json" \
   --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" \

@@ -1,5 +1,9 @@
 package com.acme.payments.local;
 
+import com.acme.payments.processordouble.InMemoryProcessor;
+import com.acme.payments.processordouble.InMemoryProcessor.Answer;
+import com.acme.payments.processordouble.InMemoryProcessor.FollowUpFailure;
+import com.acme.payments.processordouble.InMemoryProcessor.Outcome;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,51 +11,84 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A card processor for tests and the local loop, speaking the contract of {@code HttpPaymentProcessor}.
- * Approves by default; the payment-method token picks another behaviour:
- * <ul>
- *   <li>{@code tok_decline…} — 402 declined ({@code card_declined});</li>
- *   <li>{@code tok_error…} — 500, nothing recorded (the call may be retried);</li>
- *   <li>{@code tok_timeout…} — approves and records the charge, but answers only after {@link #slowMillis}, later
- *       than any client timeout: the classic "charged but the answer was lost" case, resolved by lookup.</li>
- * </ul>
- * Like a real processor it is idempotent per {@code Idempotency-Key}: a repeated key returns the first answer and
- * moves no money. {@code GET /_stats} counts distinct money movements; {@code POST /_control} scripts the next
- * capture/refund/void to {@code decline}, {@code error} or {@code timeout}. Rejects calls without the API key.
+ * The processor model ({@link InMemoryProcessor}, the same one behind the unit tests' {@code FakeProcessor})
+ * served over HTTP with the contract of {@code HttpPaymentProcessor}, for the local loop and the ITs:
+ * <pre>
+ * POST /v1/authorizations                      {amount, currency, paymentMethod, capture, reference}
+ * POST /v1/authorizations/{ref}/capture        {amount, currency}
+ * POST /v1/authorizations/{ref}/void           {}
+ * POST /v1/authorizations/{ref}/refunds        {amount, currency}
+ * GET  /v1/operations/{idempotencyKey}         the recorded outcome, or 404
+ * </pre>
+ * Only the translation lives here: approved is 200 {@code {"status":"approved","reference":…}}, declined 402
+ * {@code {"status":"declined","reason":…}}; failures (nothing recorded) are 500 ({@code processor_error}), 503
+ * ({@code processor_unavailable}) or 404 ({@code unknown_authorization}); a late answer (the {@code tok_timeout…}
+ * token, a scripted timeout) is sent after {@link #slowMillis}, later than any client timeout; a lookup while lookups
+ * are unavailable is a 503 without a processor status, as a load balancer would answer. Calls need
+ * {@code X-Api-Key}; POSTs need {@code Idempotency-Key}.
+ *
+ * <p>For tests and by hand: {@code GET /_stats} counts distinct money movements and requests;
+ * {@code POST /_control} takes {@code {"nextFollowUp": "decline"|"error"|"timeout", "slowMillis": n,
+ * "lookupsUnavailable": bool}}.
  */
 public final class StubProcessor implements AutoCloseable {
+    private static final String OPERATIONS = "/v1/operations/";
+    private static final String AUTHORIZATIONS = "/v1/authorizations";
+
     private final HttpServer server;
     private final ObjectMapper json = new ObjectMapper();
-    private final java.util.Set<String> apiKeys;
-    private final Map<String, ObjectNode> operations = new ConcurrentHashMap<>();
-    private final Map<String, String> authorizationStatus = new ConcurrentHashMap<>();
-    private final AtomicInteger authorizations = new AtomicInteger();
-    private final AtomicInteger captures = new AtomicInteger();
-    private final AtomicInteger refunds = new AtomicInteger();
-    private final AtomicInteger voids = new AtomicInteger();
+    private final Set<String> apiKeys;
+    private final InMemoryProcessor processor = new InMemoryProcessor();
     private final AtomicInteger requests = new AtomicInteger();
-    private final AtomicReference<String> nextFollowUp = new AtomicReference<>();
     private volatile long slowMillis = 10_000;
 
     /** @param apiKeys accepted keys (each region seeds its own SecureString) */
-    public StubProcessor(String host, int port, java.util.Set<String> apiKeys) throws IOException {
-        this.apiKeys = java.util.Set.copyOf(apiKeys);
+    public StubProcessor(String host, int port, Set<String> apiKeys) throws IOException {
+        this.apiKeys = Set.copyOf(apiKeys);
+        warmUp();
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::dispatch);
         server.start();
+        answersOverHttp();
+    }
+
+    /**
+     * One request to itself before the stub is handed out: proves it answers, and takes the first-request cost of
+     * the HTTP server and of the JDK's HTTP client (which the handler under test shares when it runs in this JVM)
+     * out of the first real call. Not counted in {@link #requests()}.
+     */
+    private void answersOverHttp() throws IOException {
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+            int status = http.send(HttpRequest.newBuilder(URI.create(url() + "/_stats"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status != 200) {
+                throw new IOException("stub processor answered its own check with HTTP " + status);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while checking the stub processor", e);
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
+        requests.set(0);
     }
 
     public int port() {
@@ -62,29 +99,36 @@ public final class StubProcessor implements AutoCloseable {
         return "http://127.0.0.1:" + port();
     }
 
+    /** How late a late answer is sent. */
     public void slowMillis(long millis) {
         this.slowMillis = millis;
     }
 
+    /** The model behind the HTTP API: scripting and observations beyond the ones passed through below. */
+    public InMemoryProcessor model() {
+        return processor;
+    }
+
     public int authorizations() {
-        return authorizations.get();
+        return processor.authorizations();
     }
 
     public int captures() {
-        return captures.get();
+        return processor.captures();
     }
 
     public int refunds() {
-        return refunds.get();
+        return processor.refunds();
     }
 
+    /** HTTP requests received, of any kind. */
     public int requests() {
         return requests.get();
     }
 
     /** Makes the next capture, void or refund {@code decline}, {@code error} or {@code timeout}. */
     public void failNextFollowUp(String mode) {
-        nextFollowUp.set(mode);
+        processor.failNextFollowUp(FollowUpFailure.valueOf(mode.toUpperCase(Locale.ROOT)));
     }
 
     private void dispatch(HttpExchange exchange) throws IOException {
@@ -93,107 +137,139 @@ public final class StubProcessor implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod();
             if (path.equals("/_stats")) {
-                send(exchange, 200, json.createObjectNode().put("authorizations", authorizations.get())
-                        .put("captures", captures.get()).put("refunds", refunds.get()).put("voids", voids.get())
-                        .put("requests", requests.get()));
+                send(exchange, 200, stats());
                 return;
             }
             if (path.equals("/_control") && method.equals("POST")) {
-                JsonNode body = json.readTree(read(exchange.getRequestBody()));
-                nextFollowUp.set(body.path("nextFollowUp").asText(null));
-                if (body.has("slowMillis")) {
-                    slowMillis = body.get("slowMillis").asLong();
+                try {
+                    control(json.readTree(exchange.getRequestBody().readAllBytes()));
+                } catch (IllegalArgumentException unknownMode) {
+                    send(exchange, 400, failure("nextFollowUp must be decline, error or timeout"));
+                    return;
                 }
                 send(exchange, 204, null);
                 return;
             }
             if (!apiKeys.contains(String.valueOf(exchange.getRequestHeaders().getFirst("X-Api-Key")))) {
-                send(exchange, 401, json.createObjectNode().put("status", "failed").put("reason", "bad_api_key"));
+                send(exchange, 401, failure("bad_api_key"));
                 return;
             }
-            if (method.equals("GET") && path.startsWith("/v1/operations/")) {
-                ObjectNode recorded = operations.get(decode(path.substring("/v1/operations/".length())));
-                send(exchange, recorded == null ? 404 : 200, recorded == null
-                        ? json.createObjectNode().put("status", "not_found") : recorded);
+            if (method.equals("GET") && path.startsWith(OPERATIONS)) {
+                answer(exchange, processor.lookup(decode(path.substring(OPERATIONS.length()))));
                 return;
             }
             String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
             if (!method.equals("POST") || key == null) {
-                send(exchange, 400, json.createObjectNode().put("status", "failed").put("reason", "bad_request"));
+                send(exchange, 400, failure("bad_request"));
                 return;
             }
-            JsonNode body = json.readTree(read(exchange.getRequestBody()));
-            ObjectNode previous = operations.get(key);
-            if (previous != null) {
-                send(exchange, statusOf(previous), previous);
+            JsonNode body = json.readTree(exchange.getRequestBody().readAllBytes());
+            Answer answer = operation(path, key, body == null ? json.createObjectNode() : body);
+            if (answer == null) {
+                send(exchange, 404, failure("no_such_operation"));
                 return;
             }
-            handleOperation(exchange, path, key, body);
-        }
-    }
-
-    private void handleOperation(HttpExchange exchange, String path, String key, JsonNode body) throws IOException {
-        if (path.equals("/v1/authorizations")) {
-            String token = body.path("paymentMethod").asText("");
-            if (token.startsWith("tok_error")) {
-                send(exchange, 500, json.createObjectNode().put("status", "failed").put("reason", "processor_error"));
-                return;
-            }
-            ObjectNode result = token.startsWith("tok_decline")
-                    ? declined("card_declined")
-                    : approved("auth_" + UUID.randomUUID());
-            ObjectNode winner = operations.putIfAbsent(key, result);
-            if (winner == null && "approved".equals(result.get("status").asText())) {
-                authorizations.incrementAndGet();
-                authorizationStatus.put(result.get("reference").asText(),
-                        body.path("capture").asBoolean(false) ? "captured" : "authorized");
-            }
-            ObjectNode answer = winner == null ? result : winner;
-            if (token.startsWith("tok_timeout")) {
+            if (answer.late()) {
                 sleep(slowMillis);
             }
-            send(exchange, statusOf(answer), answer);
-            return;
+            answer(exchange, answer);
         }
-        String[] parts = path.split("/");
+    }
+
+    /** The model call a path names, or null when it names none. */
+    private Answer operation(String path, String key, JsonNode body) {
+        if (path.equals(AUTHORIZATIONS)) {
+            return processor.authorize(key, body.path("reference").asText(null), body.path("amount").asLong(),
+                    body.path("currency").asText(null), body.path("paymentMethod").asText(""),
+                    body.path("capture").asBoolean(false));
+        }
         // /v1/authorizations/{ref}/{capture|void|refunds}
-        if (parts.length != 5 || !authorizationStatus.containsKey(decode(parts[3]))) {
-            send(exchange, 404, json.createObjectNode().put("status", "failed").put("reason", "unknown_authorization"));
+        String[] parts = path.split("/");
+        if (parts.length != 5 || !path.startsWith(AUTHORIZATIONS + "/")) {
+            return null;
+        }
+        String authorization = decode(parts[3]);
+        long amount = body.path("amount").asLong();
+        String currency = body.path("currency").asText(null);
+        return switch (parts[4]) {
+            case "capture" -> processor.capture(authorization, amount, currency, key);
+            case "void" -> processor.voidAuthorization(authorization, key);
+            case "refunds" -> processor.refund(authorization, amount, currency, key);
+            default -> null;
+        };
+    }
+
+    private record Reply(int status, ObjectNode body) { }
+
+    private void answer(HttpExchange exchange, Answer answer) throws IOException {
+        Reply reply = reply(answer.outcome());
+        send(exchange, reply.status(), reply.body());
+    }
+
+    private Reply reply(Outcome outcome) {
+        return switch (outcome) {
+            case Outcome.Approved a -> new Reply(200,
+                    json.createObjectNode().put("status", "approved").put("reference", a.reference()));
+            case Outcome.Declined d -> new Reply(402,
+                    json.createObjectNode().put("status", "declined").put("reason", d.reason()));
+            case Outcome.Failed f -> new Reply(statusOf(f), failure(f.reason()));
+            case Outcome.NotFound n -> new Reply(404, json.createObjectNode().put("status", "not_found"));
+            // What a load balancer in front of a processor that is down answers: no word from the processor itself.
+            case Outcome.Unavailable u -> new Reply(503, json.createObjectNode().put("message", "Service Unavailable"));
+        };
+    }
+
+    /**
+     * Runs every answer path once on a throwaway model, so the first real call is not the one that pays for class
+     * loading, the first random UUID and JSON writing: tests give the processor client timeouts of well under a
+     * second, and a cold first answer on a busy machine would read as a timeout.
+     */
+    private void warmUp() throws IOException {
+        InMemoryProcessor scratch = new InMemoryProcessor();
+        Outcome approved = scratch.authorize("warm-1", "warm", 1, "USD", "tok_warm", false).outcome();
+        String reference = ((Outcome.Approved) approved).reference();
+        List<Outcome> outcomes = List.of(approved, scratch.capture(reference, 1, "USD", "warm-2").outcome(),
+                scratch.authorize("warm-3", "warm", 1, "USD", "tok_decline", false).outcome(),
+                scratch.authorize("warm-4", "warm", 1, "USD", "tok_error", false).outcome(),
+                scratch.lookup("warm-5").outcome(), new Outcome.Unavailable());
+        for (Outcome outcome : outcomes) {
+            json.writeValueAsBytes(reply(outcome).body());
+        }
+        json.readTree("{\"amount\":1,\"currency\":\"USD\"}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static int statusOf(Outcome.Failed failed) {
+        return switch (failed.reason()) {
+            case InMemoryProcessor.PROCESSOR_UNAVAILABLE -> 503;
+            case InMemoryProcessor.UNKNOWN_AUTHORIZATION -> 404;
+            default -> 500;
+        };
+    }
+
+    private ObjectNode failure(String reason) {
+        return json.createObjectNode().put("status", "failed").put("reason", reason);
+    }
+
+    private ObjectNode stats() {
+        return json.createObjectNode().put("authorizations", processor.authorizations())
+                .put("captures", processor.captures()).put("refunds", processor.refunds())
+                .put("voids", processor.voids()).put("refundedAmount", processor.refundedAmount())
+                .put("requests", requests.get());
+    }
+
+    private void control(JsonNode body) {
+        if (body == null) {
             return;
         }
-        String mode = nextFollowUp.getAndSet(null);
-        if ("error".equals(mode)) {
-            send(exchange, 503, json.createObjectNode().put("status", "failed").put("reason", "processor_unavailable"));
-            return;
+        if (body.hasNonNull("nextFollowUp")) {
+            failNextFollowUp(body.get("nextFollowUp").asText());
         }
-        ObjectNode result = "decline".equals(mode) ? declined("do_not_honor")
-                : approved(parts[4].substring(0, 2) + "_" + UUID.randomUUID());
-        ObjectNode winner = operations.putIfAbsent(key, result);
-        if (winner == null && "approved".equals(result.get("status").asText())) {
-            switch (parts[4]) {
-                case "capture" -> captures.incrementAndGet();
-                case "refunds" -> refunds.incrementAndGet();
-                case "void" -> voids.incrementAndGet();
-                default -> { }
-            }
+        if (body.has("slowMillis")) {
+            slowMillis = body.get("slowMillis").asLong();
         }
-        if ("timeout".equals(mode)) {
-            sleep(slowMillis);
+        if (body.has("lookupsUnavailable")) {
+            processor.lookupsUnavailable(body.get("lookupsUnavailable").asBoolean());
         }
-        ObjectNode answer = winner == null ? result : winner;
-        send(exchange, statusOf(answer), answer);
-    }
-
-    private ObjectNode approved(String reference) {
-        return json.createObjectNode().put("status", "approved").put("reference", reference);
-    }
-
-    private ObjectNode declined(String reason) {
-        return json.createObjectNode().put("status", "declined").put("reason", reason);
-    }
-
-    private static int statusOf(ObjectNode result) {
-        return "declined".equals(result.path("status").asText()) ? 402 : 200;
     }
 
     private static void sleep(long millis) {
@@ -205,11 +281,7 @@ public final class StubProcessor implements AutoCloseable {
     }
 
     private static String decode(String s) {
-        return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
-    }
-
-    private static String read(InputStream in) throws IOException {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
     private void send(HttpExchange exchange, int status, JsonNode body) throws IOException {

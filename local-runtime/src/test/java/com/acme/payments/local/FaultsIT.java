@@ -7,7 +7,6 @@ import com.acme.payments.function.PaymentHandler;
 import com.acme.payments.port.PaymentProcessor;
 import com.acme.payments.testsupport.LocalAws;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

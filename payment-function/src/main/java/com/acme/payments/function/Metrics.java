@@ -24,7 +24,13 @@ final class Metrics {
 
     /** @param route the route, or null for a request no route matched (dimension {@code unrouted}) */
     void record(Route route, int status, long latencyMillis) {
-        record(route == null ? "unrouted" : route.key(), status, latencyMillis, createOutcome(route, status));
+        record(route, status, latencyMillis, false);
+    }
+
+    /** @param replayed a stored answer sent again: it counts for latency, not as a second payment outcome */
+    void record(Route route, int status, long latencyMillis, boolean replayed) {
+        record(route == null ? "unrouted" : route.key(), status, latencyMillis,
+                replayed ? null : createOutcome(route, status));
     }
 
     private void record(String route, int status, long latencyMillis, String outcome) {
@@ -78,13 +84,17 @@ final class Metrics {
         g.writeEndObject();
     }
 
-    /** PaymentsCreated / PaymentsDeclined / PaymentsFailed for create answers, else null. */
+    /**
+     * PaymentsCreated / PaymentsPending / PaymentsDeclined / PaymentsFailed for create answers, else null. A 202
+     * is counted as pending, not created: its payment is counted again when a retry reports the outcome.
+     */
     static String createOutcome(Route route, int status) {
         if (route != Route.CREATE_PAYMENT) {
             return null;
         }
         return switch (status) {
-            case 201, 202 -> "PaymentsCreated";
+            case 201 -> "PaymentsCreated";
+            case 202 -> "PaymentsPending";
             case 402 -> "PaymentsDeclined";
             default -> status >= 500 ? "PaymentsFailed" : null;
         };

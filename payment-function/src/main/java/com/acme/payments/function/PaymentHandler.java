@@ -3,6 +3,7 @@ package com.acme.payments.function;
 import com.acme.payments.api.http.ApiRequest;
 import com.acme.payments.api.http.ApiResponse;
 import com.acme.payments.api.PaymentApi;
+import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.logging.StructuredLog;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -56,7 +57,8 @@ public final class PaymentHandler implements RequestHandler<APIGatewayV2HTTPEven
             LOG.info("request", "method", request.method(),
                     "route", handled.route() == null ? "unrouted" : handled.route().key(), "status", response.status(),
                     "latencyMs", millis);
-            metrics.record(handled.route(), response.status(), millis);
+            metrics.record(handled.route(), response.status(), millis,
+                    "true".equals(response.headers().get(Idempotency.REPLAYED_HEADER)));
             return EventMapper.toResponse(response);
         } finally {
             StructuredLog.clearContext();

@@ -35,9 +35,9 @@ public final class ReconcilerHandler implements RequestHandler<Map<String, Objec
         StructuredLog.putContext("requestId", context == null ? null : context.getAwsRequestId());
         try {
             // Start no payment that could not finish before the invocation's timeout (a lookup takes up to 5 s).
-            java.time.Instant deadline = context == null ? java.time.Instant.MAX
-                    : java.time.Instant.now().plusMillis(context.getRemainingTimeInMillis()).minus(LOOKUP_MARGIN);
-            Reconciler.Report report = reconciler.run(BATCH, deadline);
+            Reconciler.Report report = context == null ? reconciler.run(BATCH)
+                    : reconciler.run(BATCH, java.time.Duration.ofMillis(context.getRemainingTimeInMillis())
+                            .minus(LOOKUP_MARGIN));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("examined", report.examined());
             out.put("settled", report.settled());

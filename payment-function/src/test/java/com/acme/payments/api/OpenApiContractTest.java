@@ -9,7 +9,9 @@ import com.acme.payments.domain.PendingCall;
 import com.acme.payments.domain.Refund;
 import com.acme.payments.domain.RefundStatus;
 import com.acme.payments.domain.Transition;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,6 +57,8 @@ class OpenApiContractTest {
             "Allow");
     private static final String PROBE_PAYMENT_ID = "pay_0192f7e0-1111-7111-8111-111111111111";
     private static final String PROBE_REFUND_ID = "re_0192f7e0-2222-7222-8222-222222222222";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Map<String, Object> spec;
 
@@ -187,6 +191,92 @@ class OpenApiContractTest {
         }
         assertThat(samples.stream().filter(OpenApiContractTest::serviceAccepts)).as("sanity: both outcomes sampled")
                 .hasSizeBetween(1, samples.size() - 1);
+    }
+
+    // ---- request schemas: what the file admits is what the handler accepts (Schemathesis relies on it) -----
+
+    /**
+     * The file's "no control characters" pattern on a description, a metadata key and a metadata value, against
+     * the handler, character by character: every code point below U+0100, the line and paragraph separators and
+     * their neighbours, a BOM and an astral character.
+     */
+    @Test
+    void documentedTextPatterns_admitExactlyTheCharactersTheHandlerAccepts() {
+        Map<String, Object> create = schema("CreatePaymentRequest");
+        Map<String, Object> properties = map(create.get("properties"));
+        Map<String, Object> metadata = map(properties.get("metadata"));
+        Map<String, Pattern> documented = new LinkedHashMap<>();
+        documented.put("description", Pattern.compile((String) map(properties.get("description")).get("pattern")));
+        documented.put("metadata key", Pattern.compile((String) map(metadata.get("propertyNames")).get("pattern")));
+        documented.put("metadata value",
+                Pattern.compile((String) map(metadata.get("additionalProperties")).get("pattern")));
+        List<Integer> codePoints = new ArrayList<>();
+        for (int c = 0; c < 0x100; c++) {
+            codePoints.add(c);
+        }
+        codePoints.addAll(List.of(0x2027, 0x2028, 0x2029, 0x202A, 0xFEFF, 0x1F600));
+
+        HandlerHarness harness = new HandlerHarness();
+        List<String> disagreements = new ArrayList<>();
+        int rejected = 0;
+        for (int c : codePoints) {
+            String text = "a" + Character.toString(c) + "b";
+            String quoted = jsonString(text);
+            Map<String, String> bodies = Map.of(
+                    "description", "\"description\":" + quoted,
+                    "metadata key", "\"metadata\":{" + quoted + ":\"v\"}",
+                    "metadata value", "\"metadata\":{\"k\":" + quoted + "}");
+            for (Map.Entry<String, Pattern> field : documented.entrySet()) {
+                int status = harness.post("/payments", "{\"amount\":100,\"currency\":\"USD\","
+                        + "\"paymentMethod\":\"tok_visa_4242\"," + bodies.get(field.getKey()) + "}").send().status();
+                boolean fileAdmits = field.getValue().matcher(text).matches();
+                if (fileAdmits != (status == 201)) {
+                    disagreements.add(String.format("U+%04X in %s: file %s, handler %d", c, field.getKey(),
+                            fileAdmits ? "admits" : "refuses", status));
+                }
+                rejected += status == 201 ? 0 : 1;
+            }
+        }
+        assertThat(disagreements).isEmpty();
+        assertThat(rejected).as("sanity: both outcomes sampled").isBetween(1, codePoints.size() * 3 - 1);
+    }
+
+    /** An optional field whose type admits null is accepted as null; a required one answers 400. */
+    @Test
+    void documentedNullability_ofCreateFields_isWhatTheHandlerAccepts() {
+        Map<String, Object> create = schema("CreatePaymentRequest");
+        Map<String, Object> properties = map(create.get("properties"));
+        List<Object> required = list(create.get("required"));
+        HandlerHarness harness = new HandlerHarness();
+        Map<String, String> valid = new LinkedHashMap<>(Map.of("amount", "100", "currency", "\"USD\"",
+                "paymentMethod", "\"tok_visa_4242\""));
+        List<String> disagreements = new ArrayList<>();
+        for (String field : properties.keySet()) {
+            Map<String, String> body = new LinkedHashMap<>(valid);
+            body.put(field, "null");
+            String json = body.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + e.getValue())
+                    .collect(Collectors.joining(",", "{", "}"));
+            int status = harness.post("/payments", json).send().status();
+            Object type = resolve(map(properties.get(field))).get("type");
+            boolean fileAdmitsNull = type instanceof List<?> types && types.contains("null");
+            if (fileAdmitsNull != (status == 201)) {
+                disagreements.add(field + ": file " + (fileAdmitsNull ? "admits" : "refuses") + " null, handler "
+                        + status);
+            }
+            if (required.contains(field)) {
+                assertThat(fileAdmitsNull).as(field + " is required, so null cannot stand for absent").isFalse();
+            }
+        }
+        assertThat(disagreements).isEmpty();
+        assertThat(properties.keySet()).as("sanity").contains("description", "metadata", "capture", "amount");
+    }
+
+    private static String jsonString(String text) {
+        try {
+            return JSON.writeValueAsString(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a string always serializes", e);
+        }
     }
 
     private static boolean serviceAccepts(String key) {

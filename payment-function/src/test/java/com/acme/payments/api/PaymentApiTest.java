@@ -1,8 +1,8 @@
 package com.acme.payments.api;
 
 import com.acme.payments.api.HandlerHarness.Response;
-import com.acme.payments.testsupport.FakeProcessor.FollowUpFailure;
-import com.acme.payments.testsupport.FakeProcessor.Kind;
+import com.acme.payments.processordouble.InMemoryProcessor.FollowUpFailure;
+import com.acme.payments.processordouble.InMemoryProcessor.Kind;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;

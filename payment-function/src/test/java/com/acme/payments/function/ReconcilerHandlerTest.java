@@ -2,6 +2,7 @@ package com.acme.payments.function;
 
 import com.acme.payments.api.HandlerHarness;
 import com.acme.payments.domain.PaymentStatus;
+import com.acme.payments.processordouble.InMemoryProcessor;
 import com.acme.payments.service.CreatePaymentCommand;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.service.Reconciler;
@@ -55,7 +56,7 @@ class ReconcilerHandlerTest {
         Map<String, Object> report = handler.handleRequest(Map.of(), context(1_000));
 
         assertThat(report).containsEntry("examined", 1).containsEntry("stillPending", 1).containsEntry("settled", 0);
-        assertThat(processor.calls(FakeProcessor.Kind.LOOKUP)).isEmpty();
+        assertThat(processor.calls(InMemoryProcessor.Kind.LOOKUP)).isEmpty();
         assertThat(store.find("pay_1").orElseThrow().status()).isEqualTo(PaymentStatus.PENDING);
     }
 
@@ -65,7 +66,7 @@ class ReconcilerHandlerTest {
 
         // Nothing is older than the minimum age yet: the request that sent it is most likely still answering it.
         assertThat(handler.handleRequest(Map.of(), null)).containsEntry("examined", 0);
-        assertThat(processor.calls(FakeProcessor.Kind.LOOKUP)).isEmpty();
+        assertThat(processor.calls(InMemoryProcessor.Kind.LOOKUP)).isEmpty();
     }
 
     private static Context context(int remainingMillis) {

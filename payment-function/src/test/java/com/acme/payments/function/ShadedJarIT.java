@@ -29,8 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       the url-connection client bring (the allow-list below was derived from the jar). Anything else fails,
  *       e.g. {@code services/s3}, {@code http/apache}, {@code http/apache5}, {@code http/nio/netty}, {@code http/crt}.</li>
  *   <li>No netty, no Apache HttpClient 4 or 5, no AWS SDK v1 (under {@code com/amazonaws/} only the Lambda runtime
- *       libraries), no {@code com/acme/payments/local/} (the development JWT mode must never be deployed), and the
- *       SDK's HTTP service registration names the url-connection client only.</li>
+ *       libraries), no {@code com/acme/payments/local/} (the development JWT mode must never be deployed), no
+ *       {@code com/acme/payments/processordouble/} (the test processor), and the SDK's HTTP service registration
+ *       names the url-connection client only.</li>
  * </ul>
  */
 class ShadedJarIT {
@@ -81,6 +82,38 @@ class ShadedJarIT {
     }
 
     /** The checker must fail on what it is there to catch: a synthetic jar with one of each. */
+    /**
+     * The jar keeps only the event classes the handlers name (pom.xml's shade filter on aws-lambda-java-events):
+     * every class of ours must link against the jar alone, so a handler taking another event type fails here, not
+     * with a NoClassDefFoundError in Lambda. Linking resolves each class's fields, method signatures and generic
+     * interfaces (RequestHandler's type arguments) in a loader that sees nothing but the jar.
+     */
+    @Test
+    void deployedJar_ourClassesLinkAgainstTheJarAlone() throws Exception {
+        List<String> failures = new ArrayList<>();
+        try (ZipFile zip = new ZipFile(deployedJar().toFile());
+             var loader = new java.net.URLClassLoader(new java.net.URL[] {deployedJar().toUri().toURL()},
+                     ClassLoader.getPlatformClassLoader())) {
+            for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
+                String name = e.nextElement().getName();
+                if (!name.startsWith("com/acme/payments/") || !name.endsWith(".class")) {
+                    continue;
+                }
+                String className = name.substring(0, name.length() - ".class".length()).replace('/', '.');
+                try {
+                    Class<?> c = Class.forName(className, false, loader);
+                    c.getDeclaredFields();
+                    c.getDeclaredMethods();
+                    c.getDeclaredConstructors();
+                    java.util.Arrays.stream(c.getGenericInterfaces()).forEach(Object::toString);
+                } catch (LinkageError | ClassNotFoundException | TypeNotPresentException ex) {
+                    failures.add(className + ": " + ex);
+                }
+            }
+        }
+        assertThat(failures).as("classes of ours that need something the jar lacks").isEmpty();
+    }
+
     @Test
     void checker_flagsEveryForbiddenKind(@TempDir Path dir) throws IOException {
         Path jar = dir.resolve("bad.jar");
@@ -98,7 +131,8 @@ class ShadedJarIT {
                 "com/amazonaws/auth/AWSCredentials.class",
                 LAMBDA_RUNTIME + "api/client/AWSLambda.class",
                 LAMBDA_RUNTIME + "serialization/PojoSerializer.class",
-                "com/acme/payments/local/HttpEventFactory.class");
+                "com/acme/payments/local/HttpEventFactory.class",
+                "com/acme/payments/processordouble/InMemoryProcessor.class");
         List<String> allowed = List.of(
                 "com/amazonaws/", "com/amazonaws/services/", "com/amazonaws/services/lambda/",
                 LAMBDA_RUNTIME + "Context.class",
@@ -193,6 +227,9 @@ class ShadedJarIT {
         if (name.startsWith(LAMBDA_RUNTIME + "api/client/") || name.startsWith(LAMBDA_RUNTIME + "serialization/")
                 || name.startsWith("com/amazonaws/lambda/thirdparty/")) {
             return "the Java runtime interface client (the Lambda managed runtime brings its own)";
+        }
+        if (name.startsWith("com/acme/payments/processordouble/")) {
+            return "the test processor (processor-double) in the deployed jar";
         }
         if (name.startsWith("com/amazonaws/") && !name.startsWith(LAMBDA_RUNTIME)
                 && !(name.endsWith("/") && LAMBDA_RUNTIME.startsWith(name))) {

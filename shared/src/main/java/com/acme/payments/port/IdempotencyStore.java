@@ -19,24 +19,33 @@ public interface IdempotencyStore {
      * @param resourceId the id the request will work on if it is the first (a payment, refund or attempt id). When
      *                   an unfinished claim is taken over, the original id is returned instead so the work resumes
      *                   on the same resource.
+     * @param owner      who holds the claim if it is acquired (the request's own id); only the owner may finish it
      * @param lockUntil  until when the claim blocks concurrent requests (after that a retry with the same
      *                   fingerprint may take the unfinished claim over)
      * @param expiresAt  when the record may be forgotten (DynamoDB TTL)
      */
-    Claim claim(String scope, String key, String fingerprint, String resourceId, Instant now,
+    Claim claim(String scope, String key, String fingerprint, String resourceId, String owner, Instant now,
                 Instant lockUntil, Instant expiresAt);
 
-    /** Stores the final outcome so that replays get it verbatim. */
-    void complete(String scope, String key, String outcome);
+    /**
+     * Stores the final outcome so that replays get it verbatim, if {@code owner} still holds the claim.
+     *
+     * @return false when another request took the claim over meanwhile (nothing is stored: its answer will be)
+     */
+    boolean complete(String scope, String key, String owner, String outcome);
 
-    /** Forgets an unfinished claim so the client may retry with the same key (only when nothing was done). */
-    void release(String scope, String key);
+    /**
+     * Forgets an unfinished claim so the client may retry with the same key (only when nothing was done); a no-op
+     * unless {@code owner} holds it.
+     */
+    void release(String scope, String key, String owner);
 
     /**
      * Keeps the unfinished claim but lets the next request with the same fingerprint take it over at once (the
-     * work is waiting on someone else, and a retry should resume it rather than wait for the lock).
+     * work is waiting on someone else, and a retry should resume it rather than wait for the lock); a no-op unless
+     * {@code owner} holds it, so a late retry of this write can never unlock someone else's claim.
      */
-    void unlock(String scope, String key, Instant now);
+    void unlock(String scope, String key, String owner, Instant now);
 
     /** The outcome of {@link #claim}. */
     sealed interface Claim {

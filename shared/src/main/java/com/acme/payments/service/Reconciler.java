@@ -42,8 +42,16 @@ public final class Reconciler {
     }
 
     /**
-     * Reconciles up to {@code maxPayments} due payments, starting none after {@code deadline} (the invocation's
-     * remaining time, less the longest lookup); one payment's failure does not stop the others.
+     * Reconciles up to {@code maxPayments} due payments, starting none once {@code budget} (the invocation's
+     * remaining time, less the longest lookup) has passed on this reconciler's clock.
+     */
+    public Report run(int maxPayments, Duration budget) {
+        return run(maxPayments, clock.instant().plus(budget));
+    }
+
+    /**
+     * Reconciles up to {@code maxPayments} due payments, starting none after {@code deadline}; one payment's
+     * failure does not stop the others.
      */
     public Report run(int maxPayments, java.time.Instant deadline) {
         List<String> due = store.duePending(clock.instant().minus(MIN_AGE), maxPayments);

@@ -18,9 +18,10 @@ import com.acme.payments.domain.Transition;
 import com.acme.payments.domain.ValidationException;
 import com.acme.payments.port.PaymentProcessor;
 import com.acme.payments.port.PaymentStore;
+import com.acme.payments.processordouble.InMemoryProcessor;
+import com.acme.payments.processordouble.InMemoryProcessor.FollowUpFailure;
+import com.acme.payments.processordouble.InMemoryProcessor.Kind;
 import com.acme.payments.testsupport.FakeProcessor;
-import com.acme.payments.testsupport.FakeProcessor.FollowUpFailure;
-import com.acme.payments.testsupport.FakeProcessor.Kind;
 import com.acme.payments.testsupport.InMemoryPaymentStore;
 import com.acme.payments.testsupport.MutableClock;
 import org.junit.jupiter.api.Nested;
@@ -225,7 +226,7 @@ class PaymentServiceTest {
 
             assertThat(resumed.status()).isEqualTo(PaymentStatus.AUTHORIZED);
             assertThat(fake().calls(Kind.AUTHORIZE)).hasSize(2)
-                    .extracting(FakeProcessor.Call::idempotencyKey).containsOnly(id + ":authorize");
+                    .extracting(InMemoryProcessor.Call::idempotencyKey).containsOnly(id + ":authorize");
             assertThat(fake().authorizations()).isEqualTo(1);
             assertThat(store.all()).hasSize(1);
         }
@@ -398,7 +399,7 @@ class PaymentServiceTest {
 
             // Had the retry reused the first key, the processor would have replayed the decline.
             assertThat(retried.status()).isEqualTo(PaymentStatus.CAPTURED);
-            assertThat(fake().calls(Kind.CAPTURE)).extracting(FakeProcessor.Call::idempotencyKey)
+            assertThat(fake().calls(Kind.CAPTURE)).extracting(InMemoryProcessor.Call::idempotencyKey)
                     .containsExactly("att_1:capture", "att_2:capture");
             assertThat(fake().captures()).isEqualTo(1);
         }
@@ -430,7 +431,7 @@ class PaymentServiceTest {
             assertThat(resumed.status()).isEqualTo(PaymentStatus.CAPTURED);
             assertThat(resumed.finishedAttempt("att_1").map(Attempt::at)).contains(retryAt);
             assertThat(fake().calls(Kind.CAPTURE)).hasSize(2)
-                    .extracting(FakeProcessor.Call::idempotencyKey).containsOnly("att_1:capture");
+                    .extracting(InMemoryProcessor.Call::idempotencyKey).containsOnly("att_1:capture");
             assertThat(fake().captures()).isEqualTo(1);
         }
 
@@ -471,7 +472,7 @@ class PaymentServiceTest {
             assertThat(p.status()).isEqualTo(PaymentStatus.CANCELED);
             assertThat(stored(id).status()).isEqualTo(PaymentStatus.CANCELED);
             assertThat(fake().voids()).isEqualTo(1);
-            assertThat(fake().calls(Kind.VOID)).extracting(FakeProcessor.Call::idempotencyKey)
+            assertThat(fake().calls(Kind.VOID)).extracting(InMemoryProcessor.Call::idempotencyKey)
                     .containsExactly("att_1:cancel");
         }
 
@@ -649,7 +650,7 @@ class PaymentServiceTest {
             assertThat(resumed.refund().status()).isEqualTo(RefundStatus.SUCCEEDED);
             assertThat(resumed.refund().sends()).isEqualTo(2);
             assertThat(fake().calls(Kind.REFUND)).hasSize(2)
-                    .extracting(FakeProcessor.Call::idempotencyKey).containsOnly("re_1:refund");
+                    .extracting(InMemoryProcessor.Call::idempotencyKey).containsOnly("re_1:refund");
             assertThat(fake().refunds()).isEqualTo(1);
             assertThat(fake().refundedAmount()).isEqualTo(3_000);
         }
@@ -768,7 +769,7 @@ class PaymentServiceTest {
             assertThat(read.pending()).isNull();
             assertThat(read.processorReference()).isNotBlank();
             assertThat(stored(id)).isEqualTo(read);
-            assertThat(fake().calls(Kind.LOOKUP)).extracting(FakeProcessor.Call::idempotencyKey)
+            assertThat(fake().calls(Kind.LOOKUP)).extracting(InMemoryProcessor.Call::idempotencyKey)
                     .containsExactly(id + ":authorize");
             assertThat(fake().authorizations()).isEqualTo(1);
         }

@@ -26,7 +26,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     private record Key(String merchantId, String key) { }
 
-    private record Entry(String fingerprint, String resourceId, Instant lockedUntil, Instant expiresAt,
+    private record Entry(String fingerprint, String resourceId, String owner, Instant lockedUntil, Instant expiresAt,
                          String outcome) {
         boolean completed() {
             return outcome != null;
@@ -36,13 +36,13 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
 
     @Override
-    public Claim claim(String merchantId, String key, String fingerprint, String resourceId, Instant now,
-                       Instant lockUntil, Instant expiresAt) {
+    public Claim claim(String merchantId, String key, String fingerprint, String resourceId, String owner,
+                       Instant now, Instant lockUntil, Instant expiresAt) {
         Claim[] outcome = new Claim[1];
         entries.compute(new Key(merchantId, key), (k, existing) -> {
             if (existing == null || existing.expiresAt().isBefore(now) && existing.outcome() != null) {
                 outcome[0] = new Claim.Acquired(resourceId, false);
-                return new Entry(fingerprint, resourceId, lockUntil, expiresAt, null);
+                return new Entry(fingerprint, resourceId, owner, lockUntil, expiresAt, null);
             }
             if (!existing.fingerprint().equals(fingerprint)) {
                 outcome[0] = new Claim.Mismatch();
@@ -52,40 +52,47 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                 outcome[0] = new Claim.Replay(existing.outcome());
                 return existing;
             }
+            if (existing.owner().equals(owner)) {
+                // Our own claim (the adapter's SDK retry of a put whose answer was lost finds it the same way).
+                outcome[0] = new Claim.Acquired(existing.resourceId(), false);
+                return existing;
+            }
             if (!now.isAfter(existing.lockedUntil())) {
                 outcome[0] = new Claim.InFlight();
                 return existing;
             }
             outcome[0] = new Claim.Acquired(existing.resourceId(), true);
-            return new Entry(existing.fingerprint(), existing.resourceId(), lockUntil, expiresAt, null);
+            return new Entry(existing.fingerprint(), existing.resourceId(), owner, lockUntil, expiresAt, null);
         });
         return outcome[0];
     }
 
-    /**
-     * @throws DependencyException (not retryable) when there is no record, as the DynamoDB adapter does when its
-     *                             {@code attribute_exists} condition fails
-     */
+    /** Completes the claim if {@code owner} still holds it (the adapter's condition), else stores nothing. */
     @Override
-    public void complete(String merchantId, String key, String outcome) {
-        Entry updated = entries.computeIfPresent(new Key(merchantId, key), (k, e) ->
-                new Entry(e.fingerprint(), e.resourceId(), e.lockedUntil(), e.expiresAt(), outcome));
-        if (updated == null) {
-            throw new DependencyException("no idempotency record to complete", false, null);
-        }
+    public boolean complete(String merchantId, String key, String owner, String outcome) {
+        boolean[] stored = new boolean[1];
+        entries.computeIfPresent(new Key(merchantId, key), (k, e) -> {
+            if (e.completed() || !e.owner().equals(owner)) {
+                stored[0] = e.completed() && e.owner().equals(owner);
+                return e;
+            }
+            stored[0] = true;
+            return new Entry(e.fingerprint(), e.resourceId(), owner, e.lockedUntil(), e.expiresAt(), outcome);
+        });
+        return stored[0];
     }
 
-    /** Forgets an unfinished claim; a completed record is kept (the adapter's delete is conditional on it too). */
+    /** Forgets an unfinished claim of {@code owner}; anything else is kept (the adapter's delete is conditional). */
     @Override
-    public void release(String merchantId, String key) {
-        entries.computeIfPresent(new Key(merchantId, key), (k, e) -> e.completed() ? e : null);
+    public void release(String merchantId, String key, String owner) {
+        entries.computeIfPresent(new Key(merchantId, key), (k, e) -> e.completed() || !e.owner().equals(owner) ? e : null);
     }
 
-    /** Keeps an unfinished claim but lets the next claim with the same fingerprint take it over at once. */
+    /** Keeps an unfinished claim of {@code owner} but lets the next claim with the same fingerprint take it over. */
     @Override
-    public void unlock(String merchantId, String key, Instant now) {
-        entries.computeIfPresent(new Key(merchantId, key), (k, e) -> e.completed() ? e
-                : new Entry(e.fingerprint(), e.resourceId(), now.minusSeconds(1), e.expiresAt(), null));
+    public void unlock(String merchantId, String key, String owner, Instant now) {
+        entries.computeIfPresent(new Key(merchantId, key), (k, e) -> e.completed() || !e.owner().equals(owner) ? e
+                : new Entry(e.fingerprint(), e.resourceId(), owner, now.minusSeconds(1), e.expiresAt(), null));
     }
 
     /** Whether a record (finished or not) exists for the key. */

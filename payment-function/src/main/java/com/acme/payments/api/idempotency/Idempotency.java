@@ -59,7 +59,10 @@ public final class Idempotency {
         String key = validKey(request.header("idempotency-key"));
         String fingerprint = fingerprint(request.method(), request.path(), canonicalBody);
         Instant now = clock.instant();
-        Claim claim = store.claim(merchantId, key, fingerprint, newResourceId.get(), now, now.plus(lock),
+        // The request's own id owns the claim: only this invocation may finish it (a late retry of one of its
+        // writes cannot finish or unlock a claim another request has taken over since).
+        String owner = request.requestId() != null ? request.requestId() : java.util.UUID.randomUUID().toString();
+        Claim claim = store.claim(merchantId, key, fingerprint, newResourceId.get(), owner, now, now.plus(lock),
                 now.plus(RETENTION));
         return switch (claim) {
             case Claim.Replay replay -> StoredAnswer.decode(replay.outcome()).withHeader(REPLAYED_HEADER, "true");
@@ -67,12 +70,12 @@ public final class Idempotency {
                     "a request with this Idempotency-Key is still being processed");
             case Claim.Mismatch mismatch -> throw new IdempotencyException(IdempotencyException.Kind.MISMATCH,
                     "this Idempotency-Key was used with a different request");
-            case Claim.Acquired acquired -> run(merchantId, key, acquired.resourceId(), work, errors);
+            case Claim.Acquired acquired -> run(merchantId, key, owner, acquired.resourceId(), work, errors);
         };
     }
 
-    private ApiResponse run(String merchantId, String key, String resourceId, Function<String, ApiResponse> work,
-                            Function<RuntimeException, ApiResponse> errors) {
+    private ApiResponse run(String merchantId, String key, String owner, String resourceId,
+                            Function<String, ApiResponse> work, Function<RuntimeException, ApiResponse> errors) {
         ApiResponse response;
         try {
             response = work.apply(resourceId);
@@ -81,9 +84,16 @@ public final class Idempotency {
         }
         try {
             switch (Retention.of(response.status())) {
-                case STORE -> store.complete(merchantId, key, StoredAnswer.encode(response));
-                case KEEP_OPEN -> store.unlock(merchantId, key, clock.instant());
-                case RELEASE -> store.release(merchantId, key);
+                case STORE -> {
+                    if (!store.complete(merchantId, key, owner, StoredAnswer.encode(response))) {
+                        // Another request took the claim over while this one ran (it outlived its lock): that
+                        // request's answer is the one that will be stored, so this one is not sent.
+                        return errors.apply(new IdempotencyException(IdempotencyException.Kind.IN_FLIGHT,
+                                "the claim was taken over by a later request"));
+                    }
+                }
+                case KEEP_OPEN -> store.unlock(merchantId, key, owner, clock.instant());
+                case RELEASE -> store.release(merchantId, key, owner);
                 case KEEP_LOCKED -> { }
             }
         } catch (DependencyException e) {

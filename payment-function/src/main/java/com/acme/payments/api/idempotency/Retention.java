@@ -16,24 +16,29 @@ public enum Retention {
     /** Nothing happened: the key is forgotten so the corrected request can use it. */
     RELEASE;
 
-    /** One row of the table: an HTTP status (or a whole class of them, {@code 0} for "any other"). */
-    public record Rule(int status, Retention retention, String why) { }
+    /** One row of the table: the HTTP statuses {@code from..to} it covers, as the docs name them. */
+    public record Rule(String answer, int from, int to, Retention retention, String why) {
+        boolean covers(int status) {
+            return status >= from && status <= to;
+        }
+    }
 
-    /** First matching row wins. */
+    /** First matching row wins; the last rows cover whole classes, so no status is ever unlisted. */
     public static final List<Rule> TABLE = List.of(
-            new Rule(200, STORE, "done"),
-            new Rule(201, STORE, "done"),
-            new Rule(202, KEEP_OPEN, "the processor's answer is not known yet; retrying the key resumes and reports it"),
-            new Rule(402, STORE, "the processor declined: final"),
-            new Rule(502, STORE, "the processor failed and nothing was charged: final"),
-            new Rule(500, KEEP_LOCKED, "a fault midway; money may have moved, so the retry must resume, not restart"),
-            new Rule(503, KEEP_LOCKED, "a dependency failed midway; as 500"),
-            new Rule(0, RELEASE, "any other answer (400, 404, 409, 413, 415, 422, ...): refused before anything moved"));
+            new Rule("202", 202, 202, KEEP_OPEN,
+                    "the processor's answer is not known yet; retrying the key resumes and reports it"),
+            new Rule("2xx (200, 201)", 200, 299, STORE, "done"),
+            new Rule("402", 402, 402, STORE, "the processor declined: final"),
+            new Rule("502", 502, 502, STORE, "the processor failed and nothing was charged: final"),
+            new Rule("5xx (500, 503)", 500, 599, KEEP_LOCKED,
+                    "a fault midway; money may have moved, so the retry must resume, not restart"),
+            new Rule("other (400, 404, 409, 413, 415, 422, ...)", 0, 999, RELEASE,
+                    "refused before anything moved"));
 
     /** The retention for an answer with this HTTP status. */
     public static Retention of(int status) {
         for (Rule rule : TABLE) {
-            if (rule.status() == status || rule.status() == 0) {
+            if (rule.covers(status)) {
                 return rule.retention();
             }
         }
@@ -44,7 +49,7 @@ public enum Retention {
     public static String markdownTable() {
         StringBuilder out = new StringBuilder("| answer | key | why |\n|---|---|---|\n");
         for (Rule rule : TABLE) {
-            out.append("| ").append(rule.status() == 0 ? "other" : Integer.toString(rule.status())).append(" | ")
+            out.append("| ").append(rule.answer()).append(" | ")
                     .append(rule.retention().name()).append(" | ").append(rule.why()).append(" |\n");
         }
         return out.toString();

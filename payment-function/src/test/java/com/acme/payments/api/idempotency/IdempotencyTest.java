@@ -79,9 +79,12 @@ class IdempotencyTest {
         };
     }
 
+    /** Every invocation has its own request id (Lambda's), which owns the claim it makes. */
+    private static final java.util.concurrent.atomic.AtomicLong REQUEST_IDS = new java.util.concurrent.atomic.AtomicLong();
+
     private static ApiRequest request(String merchantKey, String body) {
         return new ApiRequest("POST", "/payments", merchantKey == null ? Map.of() : Map.of("idempotency-key", merchantKey),
-                Map.of(), body, Map.of(), "req-1");
+                Map.of(), body, Map.of(), "req-" + REQUEST_IDS.incrementAndGet());
     }
 
     private ApiResponse execute(String body, Function<String, ApiResponse> work) {
@@ -238,11 +241,13 @@ class IdempotencyTest {
         for (int status : new int[] {400, 401, 404, 405, 409, 413, 415, 422, 431}) {
             assertThat(Retention.of(status)).as("%d", status).isEqualTo(Retention.RELEASE);
         }
-        // One row per status, the catch-all last: a row added after it could never match.
-        assertThat(Retention.TABLE.getLast().status()).isZero();
-        assertThat(Retention.TABLE).extracting(Retention.Rule::status).doesNotHaveDuplicates();
-        assertThat(Retention.TABLE.subList(0, Retention.TABLE.size() - 1)).extracting(Retention.Rule::status)
-                .doesNotContain(0);
+        // No status is left to chance: a success nobody listed is kept, a fault nobody listed keeps the lock.
+        assertThat(Retention.of(204)).isEqualTo(Retention.STORE);
+        assertThat(Retention.of(504)).isEqualTo(Retention.KEEP_LOCKED);
+        // The catch-all is last: a row added after it could never match.
+        Retention.Rule last = Retention.TABLE.getLast();
+        assertThat(last.from()).isZero();
+        assertThat(last.to()).isEqualTo(999);
     }
 
     @Test
@@ -251,7 +256,7 @@ class IdempotencyTest {
         String table = Retention.markdownTable();
 
         assertThat(table.lines()).hasSize(Retention.TABLE.size() + 2);
-        assertThat(table).contains("| 202 | KEEP_OPEN |", "| other | RELEASE |");
+        assertThat(table).contains("| 202 | KEEP_OPEN |", "| other (400, 404, 409, 413, 415, 422, ...) | RELEASE |");
         assertThat(readme).as("README.md must contain Retention.markdownTable() verbatim:%n%s", table).contains(table);
     }
 
@@ -477,30 +482,30 @@ class IdempotencyTest {
         }
 
         @Override
-        public Claim claim(String scope, String key, String fingerprint, String resourceId, Instant now,
-                           Instant lockUntil, Instant expiresAt) {
-            return delegate.claim(scope, key, fingerprint, resourceId, now, lockUntil, expiresAt);
+        public Claim claim(String scope, String key, String fingerprint, String resourceId, String owner,
+                           Instant now, Instant lockUntil, Instant expiresAt) {
+            return delegate.claim(scope, key, fingerprint, resourceId, owner, now, lockUntil, expiresAt);
         }
 
         @Override
-        public void complete(String scope, String key, String outcome) {
+        public boolean complete(String scope, String key, String owner, String outcome) {
             if (failComplete) {
                 throw new DependencyException("DynamoDB failed to complete idempotency key", true, null);
             }
-            delegate.complete(scope, key, outcome);
+            return delegate.complete(scope, key, owner, outcome);
         }
 
         @Override
-        public void release(String scope, String key) {
-            delegate.release(scope, key);
+        public void release(String scope, String key, String owner) {
+            delegate.release(scope, key, owner);
         }
 
         @Override
-        public void unlock(String scope, String key, Instant now) {
+        public void unlock(String scope, String key, String owner, Instant now) {
             if (failUnlock) {
                 throw new DependencyException("DynamoDB failed to unlock idempotency key", true, null);
             }
-            delegate.unlock(scope, key, now);
+            delegate.unlock(scope, key, owner, now);
         }
     }
 }

@@ -18,6 +18,8 @@ import java.util.Map;
 public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     private static final String IN_PROGRESS = "IN_PROGRESS";
     private static final String COMPLETED = "COMPLETED";
+    /** The request holding the claim; only it may complete, release or unlock it. */
+    private static final String OWNER = "owner";
 
     private final DynamoDbClient dynamoDb;
     private final String tableName;
@@ -28,12 +30,13 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public Claim claim(String merchantId, String key, String fingerprint, String resourceId, Instant now,
-                       Instant lockUntil, Instant expiresAt) {
+    public Claim claim(String merchantId, String key, String fingerprint, String resourceId, String owner,
+                       Instant now, Instant lockUntil, Instant expiresAt) {
         Map<String, AttributeValue> item = new HashMap<>(key(merchantId, key));
         item.put("state", s(IN_PROGRESS));
         item.put("fingerprint", s(fingerprint));
         item.put("resourceId", s(resourceId));
+        item.put(OWNER, s(owner));
         item.put("lockedUntil", n(lockUntil.getEpochSecond()));
         item.put(TableKeys.EXPIRES_AT, n(expiresAt.getEpochSecond()));
         try {
@@ -46,14 +49,14 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
                     .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()), ":completed", s(COMPLETED))));
             return new Claim.Acquired(resourceId, false);
         } catch (ConditionalCheckFailedException taken) {
-            return existingClaim(merchantId, key, fingerprint, now, lockUntil, expiresAt);
+            return existingClaim(merchantId, key, fingerprint, owner, now, lockUntil, expiresAt);
         } catch (SdkException e) {
             throw DynamoDbErrors.failure("claim idempotency key", e);
         }
     }
 
-    private Claim existingClaim(String merchantId, String key, String fingerprint, Instant now, Instant lockUntil,
-                                Instant expiresAt) {
+    private Claim existingClaim(String merchantId, String key, String fingerprint, String owner, Instant now,
+                                Instant lockUntil, Instant expiresAt) {
         Map<String, AttributeValue> existing;
         try {
             existing = dynamoDb.getItem(b -> b.tableName(tableName).consistentRead(true).key(key(merchantId, key)))
@@ -72,6 +75,10 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             return new Claim.Replay(existing.get("outcome").s());
         }
         long lockedUntil = Long.parseLong(existing.get("lockedUntil").n());
+        if (owner.equals(str(existing, OWNER))) {
+            // Our own put committed and its answer was lost; the SDK's retry then failed its condition on it.
+            return new Claim.Acquired(existing.get("resourceId").s(), false);
+        }
         if (lockedUntil >= now.getEpochSecond()) {
             return new Claim.InFlight();
         }
@@ -81,11 +88,11 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             dynamoDb.updateItem(b -> b.tableName(tableName).key(key(merchantId, key))
                     // Each takeover also pushes the expiry back, so a key whose client keeps retrying unfinished
                     // work is never forgotten (and reaped) while that work may still settle.
-                    .updateExpression("SET lockedUntil = :lock, #exp = :exp")
+                    .updateExpression("SET lockedUntil = :lock, #exp = :exp, #owner = :owner")
                     .conditionExpression("lockedUntil = :seen AND #st = :inprogress")
-                    .expressionAttributeNames(Map.of("#st", "state", "#exp", TableKeys.EXPIRES_AT))
+                    .expressionAttributeNames(Map.of("#st", "state", "#exp", TableKeys.EXPIRES_AT, "#owner", OWNER))
                     .expressionAttributeValues(Map.of(":lock", n(lockUntil.getEpochSecond()),
-                            ":exp", n(expiresAt.getEpochSecond()),
+                            ":exp", n(expiresAt.getEpochSecond()), ":owner", s(owner),
                             ":seen", n(lockedUntil), ":inprogress", s(IN_PROGRESS))));
             return new Claim.Acquired(existing.get("resourceId").s(), true);
         } catch (ConditionalCheckFailedException lostRace) {
@@ -96,46 +103,67 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public void complete(String merchantId, String key, String outcome) {
+    public boolean complete(String merchantId, String key, String owner, String outcome) {
         try {
             dynamoDb.updateItem(b -> b.tableName(tableName).key(key(merchantId, key))
                     .updateExpression("SET #st = :completed, outcome = :outcome")
-                    .conditionExpression("attribute_exists(pk)")
-                    .expressionAttributeNames(Map.of("#st", "state"))
-                    .expressionAttributeValues(Map.of(":completed", s(COMPLETED), ":outcome", s(outcome))));
+                    .conditionExpression("#st = :inprogress AND #owner = :owner")
+                    .expressionAttributeNames(Map.of("#st", "state", "#owner", OWNER))
+                    .expressionAttributeValues(Map.of(":completed", s(COMPLETED), ":outcome", s(outcome),
+                            ":inprogress", s(IN_PROGRESS), ":owner", s(owner))));
+            return true;
+        } catch (ConditionalCheckFailedException notOurs) {
+            // Taken over by another request, or our own write committed and the SDK's retry found it done.
+            Map<String, AttributeValue> item = read(merchantId, key);
+            return item != null && COMPLETED.equals(str(item, "state")) && owner.equals(str(item, OWNER));
         } catch (SdkException e) {
             throw DynamoDbErrors.failure("complete idempotency key", e);
         }
     }
 
     @Override
-    public void release(String merchantId, String key) {
+    public void release(String merchantId, String key, String owner) {
         try {
             dynamoDb.deleteItem(b -> b.tableName(tableName).key(key(merchantId, key))
-                    .conditionExpression("#st = :inprogress")
-                    .expressionAttributeNames(Map.of("#st", "state"))
-                    .expressionAttributeValues(Map.of(":inprogress", s(IN_PROGRESS))));
-        } catch (ConditionalCheckFailedException alreadyGone) {
-            // Nothing to release.
+                    .conditionExpression("#st = :inprogress AND #owner = :owner")
+                    .expressionAttributeNames(Map.of("#st", "state", "#owner", OWNER))
+                    .expressionAttributeValues(Map.of(":inprogress", s(IN_PROGRESS), ":owner", s(owner))));
+        } catch (ConditionalCheckFailedException goneOrNotOurs) {
+            // Nothing of ours to release.
         } catch (SdkException e) {
             throw DynamoDbErrors.failure("release idempotency key", e);
         }
     }
 
     @Override
-    public void unlock(String merchantId, String key, Instant now) {
+    public void unlock(String merchantId, String key, String owner, Instant now) {
         try {
             dynamoDb.updateItem(b -> b.tableName(tableName).key(key(merchantId, key))
                     .updateExpression("SET lockedUntil = :past")
-                    .conditionExpression("#st = :inprogress")
-                    .expressionAttributeNames(Map.of("#st", "state"))
+                    .conditionExpression("#st = :inprogress AND #owner = :owner")
+                    .expressionAttributeNames(Map.of("#st", "state", "#owner", OWNER))
                     .expressionAttributeValues(Map.of(":past", n(now.getEpochSecond() - 1),
-                            ":inprogress", s(IN_PROGRESS))));
-        } catch (ConditionalCheckFailedException completedMeanwhile) {
-            // Nothing to unlock.
+                            ":inprogress", s(IN_PROGRESS), ":owner", s(owner))));
+        } catch (ConditionalCheckFailedException completedOrNotOurs) {
+            // Nothing of ours to unlock.
         } catch (SdkException e) {
             throw DynamoDbErrors.failure("unlock idempotency key", e);
         }
+    }
+
+    private Map<String, AttributeValue> read(String merchantId, String key) {
+        try {
+            Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(tableName).consistentRead(true)
+                    .key(key(merchantId, key))).item();
+            return item == null || item.isEmpty() ? null : item;
+        } catch (SdkException e) {
+            throw DynamoDbErrors.failure("read idempotency key", e);
+        }
+    }
+
+    private static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : v.s();
     }
 
     private static Map<String, AttributeValue> key(String merchantId, String key) {
