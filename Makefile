@@ -17,7 +17,7 @@ MVNW = JAVA_HOME="$$(cat $(JAVA_HOME_FILE))" $(REPO_ROOT)/mvnw -B -ntp -f $(REPO
 # its own fragment. Optional include, so the other targets work before the fragment exists.
 -include $(REPO_ROOT)/scripts/sam-build-target.mk
 
-.PHONY: help bootstrap build test fuzz local invoke deploy teardown bench emulator-start emulator-stop clean simulate
+.PHONY: help bootstrap build test fuzz local token invoke deploy teardown bench emulator-start emulator-stop clean simulate
 
 help: ## List the targets
 	@printf 'Usage: make <target>\n\n'
@@ -57,6 +57,12 @@ clean: ## Remove build output (target/, .aws-sam/); keeps .tools/ and running em
 
 local: ## The whole system without Docker: emulator, both regions deployed, stub processor, API on 127.0.0.1:3000 (us-east-1) and :3001 (us-east-2)
 	$(REPO_ROOT)/scripts/local.sh
+
+# The local issuer is part of `make local` (in-memory key: tokens die with it). URL-safe merchant ids only.
+token: ## Print a JWT for the local API, signed by make local's issuer: make token MERCHANT=m_1 [TTL=3600] [ISSUER_PORT=3002]
+	@curl -sS --fail-with-body -m 5 \
+	  "http://127.0.0.1:$${ISSUER_PORT:-3002}/token?merchant=$${MERCHANT:?set MERCHANT=<merchant id>}&ttl=$${TTL:-3600}" \
+	  || { echo "make token: no token from the local issuer on 127.0.0.1:$${ISSUER_PORT:-3002} (is make local running?)" >&2; exit 1; }
 
 invoke: ## One event through the handler in a fresh JVM against the local stack: make invoke EVENT=events/create.json [REGION=us-east-2] [PAYMENT_ID=pay_…]
 	$(REPO_ROOT)/scripts/invoke.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ordered two-region deploy of the payments backend (docs/deploy.md).
 #
-#   scripts/deploy.sh --env <env> [--dry-run] [--from <step>]
+#   scripts/deploy.sh --env <env> [--config <config>] [--samconfig <file>] [--dry-run] [--from <step>]
+#                     [--allow-table-rekey]
 #
 # Steps: preflight, build, deploy-primary, deploy-secondary, secrets, peering, routes,
 # handoff, smoke. Every step reads its inputs from AWS (stack outputs, tags, SSM), never
@@ -24,25 +25,35 @@ STEPS=(preflight build deploy-primary deploy-secondary secrets peering routes ha
 
 usage() {
   cat <<EOF
-usage: scripts/deploy.sh --env <env> [--dry-run] [--from <step>]
-  --env      environment name (stacks payments-<env>-primary in $PRIMARY_REGION, payments-<env>-secondary in $SECONDARY_REGION)
-  --dry-run  run preflight (tools, credentials, regions, CIDRs, plan) and change nothing
-  --from     resume at a step; preflight always runs. Steps: ${STEPS[*]}
+usage: scripts/deploy.sh --env <env> [--config <config>] [--samconfig <file>] [--dry-run] [--from <step>] [--allow-table-rekey]
+  --env        environment name (stacks payments-<env>-primary in $PRIMARY_REGION, payments-<env>-secondary in $SECONDARY_REGION)
+  --config     samconfig config envs <config>-primary / <config>-secondary to deploy with (default: <env>);
+               --config dev gives a throwaway environment dev's relaxed settings
+  --samconfig  the samconfig file (default: samconfig.toml of this repository)
+  --dry-run    run preflight (every check printed with the value found, then the plan) and change nothing
+  --from       resume at a step; preflight always runs. Steps: ${STEPS[*]}
+  --allow-table-rekey  accept that the secondary table key changed (re-encrypts the $SECONDARY_REGION replica)
 EOF
 }
 
-ENV_NAME="" DRY_RUN=0 FROM=""
+ENV_NAME="" CONFIG_NAME="" DRY_RUN=0 FROM="" ALLOW_REKEY=0
 while (( $# )); do
   case "$1" in
     --env) ENV_NAME="${2:-}"; shift 2 || { usage >&2; exit 2; } ;;
+    --config) CONFIG_NAME="${2:-}"; shift 2 || { usage >&2; exit 2; } ;;
+    --samconfig) SAMCONFIG="${2:-}"; shift 2 || { usage >&2; exit 2; } ;;
     --dry-run) DRY_RUN=1; shift ;;
     --from) FROM="${2:-}"; shift 2 || { usage >&2; exit 2; } ;;
+    --allow-table-rekey) ALLOW_REKEY=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
 done
 [[ -n $ENV_NAME ]] || { echo "--env is required" >&2; usage >&2; exit 2; }
 validate_env_name "$ENV_NAME"
+CONFIG_NAME="${CONFIG_NAME:-$ENV_NAME}"
+validate_env_name "$CONFIG_NAME"
+[[ $SAMCONFIG == /* ]] || SAMCONFIG="$PWD/$SAMCONFIG"
 FROM_INDEX=0
 if [[ -n $FROM ]]; then
   FROM_INDEX=-1
@@ -57,6 +68,14 @@ SECRET_NAME="/payments/$ENV_NAME/processor/api-key"
 WORK="$(mktemp -d)"   # mode 0700: it briefly holds the processor key on its way to SSM
 CURRENT_STEP="" STEP_NO=0 STEP_CHANGED=0 ANY_CHANGED=0 FINISHED=0
 
+# The arguments that select this environment's configuration, for the resume hint.
+resume_args() {
+  local args="--env $ENV_NAME"
+  [[ $CONFIG_NAME == "$ENV_NAME" ]] || args+=" --config $CONFIG_NAME"
+  [[ $SAMCONFIG == "$ROOT/samconfig.toml" ]] || args+=" --samconfig $SAMCONFIG"
+  printf '%s' "$args"
+}
+
 on_exit() {
   local rc=$?
   rm -rf "$WORK"
@@ -64,8 +83,13 @@ on_exit() {
     {
       echo
       echo "deploy FAILED at step $STEP_NO/${#STEPS[@]} '$CURRENT_STEP' in region $CURRENT_REGION after $(elapsed) (exit $rc)."
-      echo "Fix the cause above, then resume with:"
-      echo "  scripts/deploy.sh --env $ENV_NAME --from $CURRENT_STEP"
+      if [[ $CURRENT_STEP == preflight ]]; then
+        echo "Fix the cause above, then run again:"
+        echo "  scripts/deploy.sh $(resume_args)"
+      else
+        echo "Fix the cause above, then resume with:"
+        echo "  scripts/deploy.sh $(resume_args) --from $CURRENT_STEP"
+      fi
       [[ $CURRENT_STEP != smoke ]] ||
         echo "(smoke only checks; to repair what it found, run again without --from: every step converges)"
     } >&2
@@ -79,7 +103,10 @@ trap 'exit 143' TERM
 changed() { STEP_CHANGED=1; say "$*"; }
 
 # ---- 1. preflight -----------------------------------------------------------------------
-declare -A PLAN=()   # PLAN[<role>:region], PLAN[<role>:<Parameter>]
+# Everything that makes a first deploy to a real account fail, or go green while broken, that can be
+# known before anything is created: scripts/lib/preflight.py checks it and prints each check with the
+# value it found (docs/deploy.md, "First deploy to a new account"). Kept in functions of their own.
+declare -A PLAN=()   # PLAN[<role>:region], PLAN[<role>:<Parameter>], PLAN[account], PLAN[arn]
 
 find_java25() {
   local candidate
@@ -90,79 +117,70 @@ find_java25() {
   return 1
 }
 
-step_preflight() {
-  local tool java_home role kind key value account arn azs
+preflight_tools() {
+  local tool java_home
   for tool in sam aws openssl curl; do
     command -v "$tool" >/dev/null || die "$tool not found (run scripts/bootstrap.sh for sam and aws)"
   done
-  say "sam: $(sam --version)"
-  say "aws: $(aws --version 2>&1 | cut -d' ' -f1)"
+  # The CLI's version from its package metadata: `aws --version` costs two seconds of start-up.
+  local aws_py aws_version
+  aws_py="$(head -n1 "$(command -v aws)")"; aws_py="${aws_py#\#!}"
+  aws_version="$(find "$(dirname "$aws_py")/../lib" -maxdepth 3 -name 'awscli-*.dist-info' 2>/dev/null |
+                   sed -n 's/.*awscli-\(.*\)\.dist-info$/\1/p' | head -n1)"
+  say "ok       tools: sam $(sam --version | awk '{print $NF}'), aws-cli ${aws_version:-(version unknown)}, openssl, curl"
   java_home="$(find_java25)" || die "no Java 25: set JAVA_HOME to a JDK 25 or run scripts/bootstrap.sh"
   export JAVA_HOME="$java_home" PATH="$java_home/bin:$PATH"
-  say "java: $JAVA_HOME"
+  say "ok       java: $JAVA_HOME"
   [[ -f $TEMPLATE ]] || die "$TEMPLATE not found"
   [[ -f $SAMCONFIG ]] || die "$SAMCONFIG not found"
+}
 
-  local py plan_file; py="$(sam_python)"
-  for role in "${ROLES[@]}"; do
-    plan_file="$WORK/$role-plan.tsv"
-    "$py" "$ROOT/scripts/lib/deploy_config.py" plan "$SAMCONFIG" "$role" "$ENV_NAME" \
-      "$WORK/$role-overrides.yaml" > "$plan_file" || die "cannot read config env '$role' from $SAMCONFIG"
-    while IFS=$'\t' read -r kind key value; do
-      case "$kind" in
-        region) PLAN["$role:region"]="$key" ;;
-        param) PLAN["$role:$key"]="$value" ;;
-      esac
-    done < "$plan_file"
-    [[ ${PLAN[$role:region]:-} == "$(region_of "$role")" ]] ||
-      die "samconfig [$role] region is '${PLAN[$role:region]:-}', docs/architecture.md fixes $(region_of "$role")"
-    for key in VpcCidr PeerVpcCidr RegionRole; do
-      [[ -n ${PLAN[$role:$key]:-} ]] || die "samconfig [$role] parameter_overrides lacks $key"
-    done
-    [[ ${PLAN[$role:RegionRole]} == "$role" ]] ||
-      die "samconfig [$role] sets RegionRole=${PLAN[$role:RegionRole]}"
-  done
-  [[ ${PLAN[primary:PeerVpcCidr]} == "${PLAN[secondary:VpcCidr]}" &&
-     ${PLAN[secondary:PeerVpcCidr]} == "${PLAN[primary:VpcCidr]}" ]] ||
-    die "samconfig CIDRs disagree: each side's PeerVpcCidr must be the other side's VpcCidr"
-  if [[ $ENV_NAME != dev && ${PLAN[primary:TableDeletionProtection]:-true} == false ]]; then
-    warn "samconfig.toml sets TableDeletionProtection=false (meant for dev) and environment '$ENV_NAME' inherits it"
-  fi
-  local verdict
-  if ! verdict="$("$py" "$ROOT/scripts/lib/deploy_config.py" cidr-check \
-        "${PLAN[primary:VpcCidr]}" "${PLAN[secondary:VpcCidr]}" 2>&1)"; then
-    die "VPC CIDRs cannot be peered: $verdict"
-  fi
-
+# Runs the checks (one Python process: config, CIDRs, placeholders, environment safety, credentials,
+# AZ IDs, endpoint services, Lambda concurrency, deployer permissions, table key) and loads the plan.
+preflight_checks() {
+  local py rc=0 role kind key value extra
+  py="$(sam_python)"
   CURRENT_REGION="$PRIMARY_REGION"
-  read -r account arn < <(aws_in "$PRIMARY_REGION" sts get-caller-identity --query '[Account,Arn]' --output text) ||
-    die "no usable AWS credentials (sts get-caller-identity failed)"
-  for role in "${ROLES[@]}"; do
-    azs="$(aws_in "$(region_of "$role")" ec2 describe-availability-zones \
-             --query 'length(AvailabilityZones)' --output text)" ||
-      die "region $(region_of "$role") not reachable"
-    say "region $(region_of "$role"): reachable ($azs availability zones)"
-  done
+  "$py" "$ROOT/scripts/lib/preflight.py" --samconfig "$SAMCONFIG" --config "$CONFIG_NAME" --env "$ENV_NAME" \
+    --template "$TEMPLATE" --work "$WORK" $( (( ALLOW_REKEY )) && echo --allow-table-rekey) \
+    | sed -u 's/^/    /' || rc=$?
+  (( rc != 1 )) || die "preflight refused (reasons above, each with its fix); nothing was changed"
+  (( rc == 0 )) || die "preflight could not run (exit $rc, see above); nothing was changed"
+  while IFS=$'\t' read -r role kind key value extra; do
+    case "$kind" in
+      region) PLAN["$role:region"]="$key" ;;
+      param) PLAN["$role:$key"]="$value" ;;
+      account) PLAN[account]="$key"; PLAN[arn]="$value" ;;
+    esac
+  done < "$WORK/plan.tsv"
+}
 
+preflight_plan() {
+  local role key overrides
   echo
-  say "plan for environment '$ENV_NAME'"
+  say "plan for environment '$ENV_NAME' (config '$CONFIG_NAME' of $SAMCONFIG)"
   if [[ -n ${AWS_ENDPOINT_URL:-} ]]; then
-    say "  target    emulator at $AWS_ENDPOINT_URL (account $account)"
+    say "  target    emulator at $AWS_ENDPOINT_URL (account ${PLAN[account]})"
   else
-    say "  target    AWS account $account as $arn"
+    say "  target    AWS account ${PLAN[account]} as ${PLAN[arn]}"
   fi
   for role in "${ROLES[@]}"; do
     say "  $role $(region_of "$role")  stack $(stack_of "$role")  VPC ${PLAN[$role:VpcCidr]}"
   done
-  say "  CIDRs     ${PLAN[primary:VpcCidr]} and ${PLAN[secondary:VpcCidr]} do not overlap"
   for role in "${ROLES[@]}"; do
-    local overrides=""
+    overrides=""
     for key in $(printf '%s\n' "${!PLAN[@]}" | grep "^$role:" | grep -v ':region$' | LC_ALL=C sort); do
       overrides+="${key#"$role":}=${PLAN[$key]} "
     done
     say "  $role parameters: $overrides"
   done
   say "  build     $BUILD_DIR$([[ ${SKIP_BUILD:-0} == 1 ]] && echo ' (SKIP_BUILD=1: reused as is)')"
+}
+
+step_preflight() {
+  preflight_tools
+  preflight_checks
+  preflight_plan
 }
 
 # ---- 2. build ---------------------------------------------------------------------------
@@ -224,8 +242,9 @@ deploy_stack() {
   [[ -f $BUILD_DIR/template.yaml ]] || die "no build at $BUILD_DIR; run without --from (or --from build)"
   settle_stack "$region" "$stack"
   CURRENT_REGION="$region"
+  [[ $role == primary ]] && name_secondary_table_key
   # --parameter-overrides replaces samconfig's list, so the file carries all of them.
-  if ! (cd "$ROOT" && sam deploy --config-file "$SAMCONFIG" --config-env "$role" \
+  if ! (cd "$ROOT" && sam deploy --config-file "$SAMCONFIG" --config-env "$CONFIG_NAME-$role" \
           --template-file "$BUILD_DIR/template.yaml" --stack-name "$stack" --region "$region" \
           --parameter-overrides "file://$WORK/$role-overrides.yaml" \
           --no-fail-on-empty-changeset --no-confirm-changeset --no-progressbar 2>&1) |
@@ -244,19 +263,42 @@ deploy_stack() {
     die "stack $stack reports VpcCidr $(out "$role" VpcCidr), samconfig says ${PLAN[$role:VpcCidr]}"
 }
 
+# The primary's global table encrypts the us-east-2 replica with the secondary stack's table key,
+# named by key ARN (template.yaml, deploy-order note); preflight refused a change of it unless
+# --allow-table-rekey.
+name_secondary_table_key() {
+  local arn
+  load_outputs secondary
+  arn="$(out secondary TableKeyArn)"
+  [[ -n $arn ]] || die "stack $(stack_of secondary) has no output TableKeyArn; deploy it first (--from deploy-secondary)"
+  python3 "$ROOT/scripts/lib/deploy_config.py" set-param "$WORK/primary-overrides.yaml" SecondaryTableKeyArn "$arn"
+  say "SecondaryTableKeyArn=$arn (from $(stack_of secondary))"
+  CURRENT_REGION="$PRIMARY_REGION"
+}
+
 stack_deployed() { [[ $(stack_status "$1" "$2") =~ ^(CREATE|UPDATE)_COMPLETE$|^UPDATE_ROLLBACK_COMPLETE$ ]]; }
 
 # Primary first, so a table change (the global table lives in the primary stack) reaches both
-# replicas before either region's code relies on it. One exception, on the very first
-# deployment: the global table encrypts its us-east-2 replica with the secondary stack's table
-# key (alias/payments-<env>-table, see the note at the top of template.yaml), which must exist
-# before the replica is created, so then the secondary stack is created first.
+# replicas before either region's code relies on it. One exception: while the secondary stack
+# does not exist (the very first deployment), it is created first, because the global table
+# encrypts its us-east-2 replica with the secondary stack's table key (output TableKeyArn, see
+# the note at the top of template.yaml), which must exist before the replica is created.
 step_deploy_primary() {
   CURRENT_REGION="$PRIMARY_REGION"
-  if ! stack_deployed "$PRIMARY_REGION" "$(stack_of primary)" &&
-     ! stack_deployed "$SECONDARY_REGION" "$(stack_of secondary)"; then
-    say "first deployment: creating $(stack_of secondary) first (its table key must exist before the global table's $SECONDARY_REGION replica)"
+  if ! stack_deployed "$SECONDARY_REGION" "$(stack_of secondary)"; then
+    if stack_deployed "$PRIMARY_REGION" "$(stack_of primary)"; then
+      say "$(stack_of secondary) does not exist: creating it first (the primary names its table key)"
+    else
+      say "first deployment: creating $(stack_of secondary) first (its table key must exist before the global table's $SECONDARY_REGION replica)"
+    fi
     deploy_stack secondary
+  else
+    load_outputs secondary lenient
+    if [[ -z $(out secondary TableKeyArn) ]]; then
+      # A stack from before the key ARN handoff: update it first so it reports its key.
+      say "$(stack_of secondary) has no output TableKeyArn yet: updating it first (the primary names its table key)"
+      deploy_stack secondary
+    fi
   fi
   deploy_stack primary
 }
@@ -347,7 +389,7 @@ find_pcx() {
 active_pcx() {
   local found; found="$(find_pcx "$(out primary VpcId)" "$(out secondary VpcId)")"
   [[ ${found#*$'\t'} == active ]] ||
-    die "no active peering between the two VPCs; run: scripts/deploy.sh --env $ENV_NAME --from peering"
+    die "no active peering between the two VPCs; run: scripts/deploy.sh $(resume_args) --from peering"
   printf '%s' "${found%%$'\t'*}"
 }
 # Ready for the accepter: known in its region and past initiating-request / provisioning.

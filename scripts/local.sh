@@ -3,12 +3,16 @@
 #   1. starts the pinned emulator on loopback (LAMBDA_STRICT=1, Lambda proxy wired to the local runtime)
 #   2+3. builds once and deploys both regions with scripts/deploy.sh (peering and handoff included)
 #   4. starts the stub processor and points /payments/<env>/processor/endpoint at it
-#   5. serves the payment API on 127.0.0.1:$PORT (us-east-1) and :$SECONDARY_PORT (us-east-2); the emulator's
-#      Lambda invokes run the shaded jar under aws-lambda-rie + the Java runtime interface client, one per region
+#   5. serves the payment API on 127.0.0.1:$PORT (us-east-1) and :$SECONDARY_PORT (us-east-2), behind the JWT
+#      authorizer with the deployed stack's JwtIssuer/JwtAudience, and the local issuer on :$ISSUER_PORT
+#      (discovery, JWKS, RS256 tokens: `make token MERCHANT=m_1`); the emulator's Lambda invokes run the shaded
+#      jar under aws-lambda-rie + the Java runtime interface client, one per region
 #      (ports: LAMBDA_RIE_PORTS=us-east-1=N,us-east-2=M, default free ones; logs .local/loop-$PORT/lambda-<region>.log)
 # Ctrl-C stops everything it started.
 #
 # Settings (environment): ENV=dev PORT=3000 SECONDARY_PORT=3001 PROCESSOR_PORT=8089 EMULATOR_PORT=4566
+# ISSUER_PORT=3002; LOCAL_DEV_IDENTITY=1 is the explicit opt-in to trust X-Dev-Merchant and unsigned tokens
+# instead of validating tokens (for tools that cannot get one).
 # LOCAL_EXIT_WHEN_READY=1 returns once ready, leaving the processes running (used by tests; stop them with
 # `scripts/local.sh stop`).
 set -euo pipefail
@@ -20,6 +24,7 @@ PORT="${PORT:-3000}"
 SECONDARY_PORT="${SECONDARY_PORT:-3001}"
 PROCESSOR_PORT="${PROCESSOR_PORT:-8089}"
 EMULATOR_PORT="${EMULATOR_PORT:-4566}"
+ISSUER_PORT="${ISSUER_PORT:-3002}"
 STATE="$ROOT/.local/loop-$PORT"
 FUNCTION="payments-$ENV_NAME-api"
 PRIMARY=us-east-1
@@ -107,11 +112,26 @@ done
 PROCESSOR_API_KEYS="$(IFS=,; echo "${keys[*]}")"
 export PROCESSOR_API_KEYS
 
-say "5/5 payment API in front of the real handler (payment-function/target/payment-function.jar)"
-CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar:$ROOT/processor-double/target/processor-double.jar"
+# The authorizer's settings are the deployed stack's own parameters (the HTTP API's JwtConfiguration).
+read -r JWT_ISSUER JWT_AUDIENCE MERCHANT_CLAIM < <(aws cloudformation describe-stacks --region $PRIMARY \
+  --stack-name "payments-$ENV_NAME-primary" --output text \
+  --query "Stacks[0].[Parameters[?ParameterKey=='JwtIssuer'].ParameterValue | [0], Parameters[?ParameterKey=='JwtAudience'].ParameterValue | [0], Parameters[?ParameterKey=='MerchantClaim'].ParameterValue | [0]]")
+[[ -n $JWT_ISSUER && $JWT_ISSUER != None && -n $JWT_AUDIENCE && $JWT_AUDIENCE != None ]] ||
+  { echo "cannot read JwtIssuer/JwtAudience of stack payments-$ENV_NAME-primary" >&2; exit 1; }
+[[ -n $MERCHANT_CLAIM && $MERCHANT_CLAIM != None ]] || MERCHANT_CLAIM=merchant_id
+if [[ ${LOCAL_DEV_IDENTITY:-0} == 1 ]]; then
+  AUTH_ARGS=(--dev-identity --merchant-claim "$MERCHANT_CLAIM")
+  AUTH_NOTE="DEVELOPMENT IDENTITY (LOCAL_DEV_IDENTITY=1): X-Dev-Merchant and unsigned tokens are trusted, nothing is validated"
+else
+  AUTH_ARGS=(--jwt-issuer "$JWT_ISSUER" --jwt-audience "$JWT_AUDIENCE" --merchant-claim "$MERCHANT_CLAIM" --issuer-port "$ISSUER_PORT")
+  AUTH_NOTE="JWT authorizer: issuer $JWT_ISSUER, audience $JWT_AUDIENCE (the stack's), keys from the local issuer"
+fi
+
+say "5/5 payment API in front of the real handler (payment-function/target/payment-function.jar); $AUTH_NOTE"
+CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar:$ROOT/local-runtime/target/lib/*:$ROOT/processor-double/target/processor-double.jar"
 setsid "$JAVA_HOME/bin/java" -XX:+UseSerialGC -cp "$CLASSPATH_JARS" com.acme.payments.local.LocalRuntime \
   --env-file "$PRIMARY=$STATE/function-env-$PRIMARY.json" --env-file "$SECONDARY=$STATE/function-env-$SECONDARY.json" \
-  --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" \
+  --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" "${AUTH_ARGS[@]}" \
   --function-jar "$ROOT/payment-function/target/payment-function.jar" --function-name "$FUNCTION" --lambda-log-dir "$STATE" \
   > "$STATE/runtime.log" 2>&1 < /dev/null &
 echo $! > "$STATE/runtime.pid"
@@ -126,31 +146,44 @@ done
 grep -q "LOCAL READY" "$STATE/runtime.log" || { echo "local runtime not ready after 30 s" >&2; exit 1; }
 
 KEY="demo-$(date +%s)"
+if [[ ${LOCAL_DEV_IDENTITY:-0} == 1 ]]; then
+  AUTH_HEADER="X-Dev-Merchant: merchant_demo"
+  IDENTITY_TEXT="Identity: DEVELOPMENT mode (LOCAL_DEV_IDENTITY=1): 'X-Dev-Merchant: <id>' or an unsigned JWT is trusted as-is."
+  TOKEN_LINE=""
+else
+  AUTH_HEADER='Authorization: Bearer $TOKEN'
+  IDENTITY_TEXT="Identity: a JWT from the local issuer (http://127.0.0.1:$ISSUER_PORT), validated like the stack's HTTP API
+JWT authorizer (signature, iss $JWT_ISSUER, aud $JWT_AUDIENCE, exp, nbf). X-Dev-Merchant and unsigned
+tokens are refused (401) unless LOCAL_DEV_IDENTITY=1."
+  TOKEN_LINE="  TOKEN=\$(make -s token MERCHANT=merchant_demo ISSUER_PORT=$ISSUER_PORT)   # valid for 1 hour"
+fi
 cat <<EOF
 
 Ready.
   us-east-1 (primary):   http://127.0.0.1:$PORT
   us-east-2 (secondary): http://127.0.0.1:$SECONDARY_PORT
   stub processor:        http://127.0.0.1:$PROCESSOR_PORT   (tok_decline… declines, tok_error… 5xx, tok_timeout… times out)
+  local issuer:          http://127.0.0.1:$ISSUER_PORT/.well-known/openid-configuration
   emulator:              $AWS_ENDPOINT_URL
   logs:                  $STATE/runtime.log
 
-Development identity (local only): header 'X-Dev-Merchant: <id>' or an unsigned JWT 'Authorization: Bearer <jwt>'
-with a merchant_id claim. The deployed function has no such mode; API Gateway's JWT authorizer verifies tokens.
+$IDENTITY_TEXT
 
+$TOKEN_LINE
   # create (authorize)
   curl -si -X POST http://127.0.0.1:$PORT/payments -H 'Content-Type: application/json' \\
-       -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY' \\
+       -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY' \\
        -d '{"amount":2500,"currency":"USD","paymentMethod":"tok_visa_4242","description":"Order 1001"}'
   # get (use the id from the Location header)
-  curl -s http://127.0.0.1:$PORT/payments/<id> -H 'X-Dev-Merchant: merchant_demo'
+  curl -s http://127.0.0.1:$PORT/payments/<id> -H "$AUTH_HEADER"
   # capture, then refund part of it
-  curl -s -X POST http://127.0.0.1:$PORT/payments/<id>/capture -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY-cap'
+  curl -s -X POST http://127.0.0.1:$PORT/payments/<id>/capture -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY-cap'
   curl -s -X POST http://127.0.0.1:$PORT/payments/<id>/refunds -H 'Content-Type: application/json' \\
-       -H 'X-Dev-Merchant: merchant_demo' -H 'Idempotency-Key: $KEY-ref' -d '{"amount":1000}'
+       -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY-ref' -d '{"amount":1000}'
   # the same payment from the secondary region
-  curl -s http://127.0.0.1:$SECONDARY_PORT/payments/<id> -H 'X-Dev-Merchant: merchant_demo'
-  # the deployed function through the emulator's Lambda API (shaded jar under aws-lambda-rie + the Java runtime client)
+  curl -s http://127.0.0.1:$SECONDARY_PORT/payments/<id> -H "$AUTH_HEADER"
+  # the deployed function through the emulator's Lambda API (shaded jar under aws-lambda-rie + the Java runtime
+  # client; no authorizer on a direct invoke)
   aws --endpoint-url $AWS_ENDPOINT_URL --region us-east-1 lambda invoke --function-name $FUNCTION \\
        --payload fileb://events/health.json /dev/stdout
 

@@ -1,4 +1,4 @@
-# `sam build` target for PaymentFunction (template.yaml: Metadata BuildMethod: makefile). SAM runs
+# `sam build` targets for PaymentFunction and ReconcilerFunction (template.yaml: Metadata BuildMethod: makefile). SAM runs
 # `make build-PaymentFunction` with ARTIFACTS_DIR set to the function's build directory; the root
 # Makefile includes this fragment. samconfig.toml builds in source (build_in_source), so SAM does not
 # copy the repository (.tools/ included) to a scratch directory first; the paths below are resolved
@@ -32,3 +32,8 @@ endif
 	@# The handler class must be at the root of the artifact, or Lambda fails every invoke with
 	@# ClassNotFoundException; fail the build instead.
 	test -f '$(ARTIFACTS_DIR)/com/acme/payments/function/PaymentHandler.class'
+
+# The scheduled reconciler is the same jar with another handler: the same build, into its own artifact.
+.PHONY: build-ReconcilerFunction
+build-ReconcilerFunction: build-PaymentFunction
+	test -f '$(ARTIFACTS_DIR)/com/acme/payments/function/ReconcilerHandler.class'

@@ -222,9 +222,10 @@ delete_stack() {
     [[ -n $id ]] || continue
     # SAM marks AutoPublishAlias versions Retain, but a version goes with its deleted function.
     [[ $type == AWS::Lambda::Version ]] && continue
-    warn "$region: kept by DeletionPolicy Retain: $id ($type) $physical"
+    warn "$region: kept by its DeletionPolicy: $id ($type) $physical"
     if [[ $type == AWS::KMS::Key ]]; then
       # Backups and the other region's replica may still need it; a KMS key costs ~\$1/month.
+      # (RetainExceptOnCreate: a stack whose first create rolled back deleted its key already.)
       say "  when nothing needs it: aws kms schedule-key-deletion --region $region --key-id $physical --pending-window-in-days 30"
     fi
   done <<<"$kept"
@@ -246,8 +247,11 @@ step_secrets() {
 }
 
 # ---- verify -----------------------------------------------------------------------------
-# What is still there is reported, not deleted: a retained table holds payment data, and log
-# groups may be needed for an audit. Deleting those is a person's decision.
+# What is still there is reported, not deleted: a table holds payment data, and log groups may be
+# needed for an audit. Deleting those is a person's decision. What the template keeps on purpose
+# (the table KMS keys, DeletionPolicy RetainExceptOnCreate) is listed by delete_stack; the table
+# (DeletionPolicy Delete) and the stack's log groups go with their stacks, so finding them here
+# means something outside the stacks holds or made them.
 step_verify() {
   local role region left=0 params pcxs
   for role in "${ROLES[@]}"; do
@@ -261,14 +265,19 @@ step_verify() {
     [[ -z $params ]] || { warn "$region: parameters still under /payments/$ENV_NAME/: $params"
                           say "  delete with: aws ssm delete-parameters --region $region --names $params"; left=1; }
     if aws_in "$region" dynamodb describe-table --table-name "payments-$ENV_NAME" >/dev/null 2>&1; then
-      warn "$region: table payments-$ENV_NAME still exists (retained by its DeletionPolicy; holds payment data)"
+      # The stack deletes its table (DeletionPolicy Delete); one left over is a table the stack no longer
+      # owned: one replaced by a table change (UpdateReplacePolicy Retain) or created by hand.
+      warn "$region: table payments-$ENV_NAME still exists, not owned by a deleted stack (holds payment data)"
       say "  delete on purpose with: aws dynamodb delete-table --region $region --table-name payments-$ENV_NAME"
       left=1
     fi
-    local groups
-    groups="$(aws_in "$region" logs describe-log-groups --log-group-name-prefix "/aws/lambda/payments-$ENV_NAME-" \
-                --query 'logGroups[].logGroupName' --output text 2>/dev/null || true)"
-    [[ -z $groups || $groups == None ]] || { say "$region: log groups kept (created by Lambda, not the stack): $groups"; left=1; }
+    local groups prefix
+    for prefix in "/aws/lambda/payments-$ENV_NAME-" "/aws/apigateway/payments-$ENV_NAME-" "/aws/vpc/payments-$ENV_NAME-"; do
+      groups="$(aws_in "$region" logs describe-log-groups --log-group-name-prefix "$prefix" \
+                  --query 'logGroups[].logGroupName' --output text 2>/dev/null || true)"
+      # The stacks own their log groups and delete them; these were made outside the stacks.
+      [[ -z $groups || $groups == None ]] || { warn "$region: log groups not owned by the stacks remain: $groups"; left=1; }
+    done
   done
   if (( left )); then say "some resources remain, listed above"; else say "nothing of '$ENV_NAME' is left"; fi
 }

@@ -41,9 +41,9 @@ unset AWS_SESSION_TOKEN AWS_PROFILE
 
 log() { printf "[contract-fuzz +%ss] %s\n" "$SECONDS" "$*"; }
 
-# The caller's identity: the bearer token of the merchantJwt security scheme. Today the local runtime trusts the
-# claims of an unsigned JWT (development mode; the deployed function only sees claims API Gateway verified).
-# When the local runtime gets a real issuer, this is the one place to change: FUZZ_BEARER_TOKEN=<signed token>.
+# The caller's identity: the bearer token of the merchantJwt security scheme, an RS256 token signed by the local
+# OIDC issuer the runtime starts (LocalIssuer) and validated by the local API server the way the HTTP API's JWT
+# authorizer does (signature, iss, aud, exp, nbf, the merchant claim). FUZZ_BEARER_TOKEN overrides it.
 # Schemathesis gets it as the scheme's credentials (schemathesis.toml), not as a fixed header, so it can also
 # send requests without it or with a mangled one and check that they are refused (401).
 fuzz_bearer_token() {
@@ -51,10 +51,8 @@ fuzz_bearer_token() {
     printf '%s' "$FUZZ_BEARER_TOKEN"
     return
   fi
-  local header payload
-  header="$(printf '{"alg":"none","typ":"JWT"}' | base64 -w0 | tr '+/' '-_' | tr -d '=')"
-  payload="$(printf '{"merchant_id":"%s"}' "$FUZZ_MERCHANT" | base64 -w0 | tr '+/' '-_' | tr -d '=')"
-  printf '%s.%s.' "$header" "$payload"
+  [[ -n "${ISSUER_PORT:-}" ]] || { log "no local issuer running" >&2; return 1; }
+  curl -sS --fail -m 5 "http://127.0.0.1:$ISSUER_PORT/token?merchant=$FUZZ_MERCHANT&ttl=7200"
 }
 
 STARTED_EMULATOR=0 RUNTIME_PID="" ENV_NAME="" SSM_NAMES=()
@@ -93,6 +91,10 @@ free_port() { py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)
 # processor double its stub serves.
 runtime_jars=("$ROOT/payment-function/target/payment-function.jar" "$ROOT/local-runtime/target/local-runtime.jar"
   "$ROOT/processor-double/target/processor-double.jar")
+# The JWT library of the local issuer and authorizer (copied there by local-runtime's package phase).
+shopt -s nullglob
+for jar in "$ROOT"/local-runtime/target/lib/*.jar; do runtime_jars+=("$jar"); done
+shopt -u nullglob
 
 bring_up() {
   if [[ -z "${AWS_ENDPOINT_URL:-}" ]]; then
@@ -161,11 +163,13 @@ PY
   for job in "${jobs[@]}"; do wait "$job" || failed=1; done
   (( ! failed )) || { log "could not create the table or the parameters" >&2; return 1; }
 
-  log "local runtime: API on 127.0.0.1:$api_port, stub processor on 127.0.0.1:$processor_port"
+  ISSUER_PORT="$(free_port)"
+  log "local runtime: API on 127.0.0.1:$api_port, stub processor on 127.0.0.1:$processor_port, issuer on 127.0.0.1:$ISSUER_PORT"
   PROCESSOR_API_KEYS="$api_key" setsid "$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -cp "$(IFS=:; echo "${runtime_jars[*]}")" com.acme.payments.local.LocalRuntime \
     --env-file "us-east-1=$RUNTIME_DIR/function-env.json" --port "us-east-1=$api_port" \
-    --processor-port "$processor_port" > "$RUNTIME_DIR/runtime.log" 2>&1 < /dev/null &
+    --processor-port "$processor_port" --jwt-issuer "https://issuer.contract-fuzz.local/" \
+    --jwt-audience payments-contract-fuzz --issuer-port "$ISSUER_PORT" > "$RUNTIME_DIR/runtime.log" 2>&1 < /dev/null &
   RUNTIME_PID=$!
   for _ in $(seq 1 150); do
     grep -q "LOCAL READY" "$RUNTIME_DIR/runtime.log" && break
@@ -210,6 +214,7 @@ sys.exit(0 if h["config"]["reachable"] and h["table"]["reachable"] else 1)' "$OU
 
 if [[ -n "${FUZZ_API_URL:-}" ]]; then
   API_URL="$FUZZ_API_URL"
+  ISSUER_PORT="${ISSUER_PORT:-3002}" # make local's issuer
   ENV_NAME="" # nothing of ours to clean up
   log "fuzzing the running API at $API_URL; its currency configuration must match FUZZ_CURRENCY_LIMITS"
 else

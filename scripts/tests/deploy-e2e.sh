@@ -9,7 +9,16 @@
 #
 # What it proves, each with assertions read back from the (emulated) AWS APIs, never from
 # the scripts' own output alone:
-#   1. dry run changes nothing; bad arguments and overlapping CIDRs are refused
+#   1. dry run changes nothing and prints every preflight check with the value it found; bad
+#      arguments and overlapping CIDRs are refused; and every preflight refusal of a first deploy
+#      to a real account is triggered on purpose, each with its one-line reason, nothing created:
+#      placeholders outside dev, prod without deletion protection / flow logs / alarm e-mail, a prod
+#      environment on the dev config, AZ IDs that do not exist / repeat / lack Lambda, an endpoint
+#      service not offered in an AZ, an account concurrency limit too low (both ways), a deployer
+#      whose IAM policies lack the global-table permissions (simulated by the emulator's IAM), and
+#      (in 4) a changed secondary table key. The account limit and the endpoint-service AZs come
+#      from canned answers (DEPLOY_PREFLIGHT_CANNED, read only when AWS_ENDPOINT_URL is set): the
+#      emulator reports a fixed limit and offers every service in every AZ.
 #   2. a fresh deploy converges: stacks complete, one active tagged peering, every private
 #      route table routes the peer CIDR through it, handoff parameters right, processor key
 #      seeded as the same SecureString in both regions and never printed
@@ -93,7 +102,8 @@ run() {
   set +e; "$@" >"$LOG" 2>&1 </dev/null; RC=$?; set -e
   printf '  ..    %-34s rc=%-3s %3ss  %s\n' "$name" "$RC" "$((SECONDS - t))" "$(tail -n1 "$LOG")"
 }
-deploy() { local name="$1"; shift; run "$name" "$ROOT/scripts/deploy.sh" --env "$E2E_ENV" "$@"; }
+# The e2e environment is a throwaway one: it deploys with the dev config's settings.
+deploy() { local name="$1"; shift; run "$name" "$ROOT/scripts/deploy.sh" --env "$E2E_ENV" --config dev "$@"; }
 teardown() { run "$1" "$ROOT/scripts/teardown.sh" --env "$E2E_ENV" --yes; }
 
 # deploy_killed_after <step>: a real SIGKILL to deploy.sh's whole process group (sam and
@@ -101,7 +111,7 @@ teardown() { run "$1" "$ROOT/scripts/teardown.sh" --env "$E2E_ENV" --yes; }
 deploy_killed_after() {
   local step="$1" pid t=$SECONDS killed=0
   RUN_NO=$((RUN_NO + 1)); LOG="$LOG_DIR/$(printf '%02d' "$RUN_NO")-killed-after-$step.log"
-  setsid env SKIP_BUILD=1 "$ROOT/scripts/deploy.sh" --env "$E2E_ENV" >"$LOG" 2>&1 </dev/null &
+  setsid env SKIP_BUILD=1 "$ROOT/scripts/deploy.sh" --env "$E2E_ENV" --config dev >"$LOG" 2>&1 </dev/null &
   pid=$!
   sleep 0.2
   # setsid only forks when already a group leader; then $! would not lead the group.
@@ -234,8 +244,119 @@ deploy dry-run --dry-run
 eq "dry run succeeds" 0 "$RC"
 log_has "dry run prints the plan" "$LOG" "plan for environment '$E2E_ENV'"
 log_has "dry run stops after preflight" "$LOG" "deploy: dry run, nothing changed"
+for check in "tools: sam " "java: " "cidrs: VpcCidr 10.0.0.0/16 (us-east-1) and 10.1.0.0/16 (us-east-2)" \
+    "placeholders: allowed for the dev config" "environment-safety: TableDeletionProtection: false/false" \
+    "credentials: account " "availability-zones: us-east-1: subnets in use1-az1 (" \
+    "availability-zones: us-east-2: subnets in use2-az1 (" "endpoint-services: us-east-1: ssm offered in use1-az1 and use1-az2" \
+    "lambda-concurrency: us-east-2: nothing reserved (ReservedConcurrency=0); account limit " \
+    "permissions: the account root user" "table-key: no primary stack yet"; do
+  log_has "dry run prints check and value: $check" "$LOG" "$check"
+done
 read_outputs primary "$P"; read_outputs secondary "$S"
 eq "dry run created no stack" "NONE NONE" "${O[primary:status]} ${O[secondary:status]}"
+
+phase "1b. preflight refuses what would break a first deploy to a real account"
+PF="$LOG_DIR/preflight"; mkdir -p "$PF/canned"
+# refused <description> <fixed string>: the last run printed exactly this refusal line.
+refused() { log_has "refused: $1" "$LOG" "REFUSED  $2"; }
+refusal_run_ends_cleanly() {
+  eq "refused preflight exits 1" 1 "$RC"
+  log_has "refusal says nothing was changed" "$LOG" "preflight refused (reasons above, each with its fix); nothing was changed"
+}
+# A: the repository's prod config, as shipped: its organisation-specific values are placeholders.
+run prod-placeholders "$ROOT/scripts/deploy.sh" --env "$E2E_ENV" --config prod --dry-run
+refusal_run_ends_cleanly
+for key in JwtIssuer ProcessorEndpoint AlarmEmail; do
+  refused "$key placeholder outside dev" "placeholders: $key="
+done
+log_has "prod config: deletion protection and flow logs pass" "$LOG" "ok       environment-safety: EnableFlowLogs=true in both regions"
+log_has "prod config: ReservedConcurrency 100 fits the emulator's limit" "$LOG" "lambda-concurrency: us-east-1: limit "
+# An environment samconfig.toml has no config for (a new "staging", say) is refused, not deployed with defaults.
+run no-config "$ROOT/scripts/deploy.sh" --env "$E2E_ENV" --config nosuch --dry-run
+refusal_run_ends_cleanly
+refused "no config env for the environment" "config: $ROOT/samconfig.toml has no [nosuch-primary.deploy.parameters] section"
+# B: a non-dev config without the production safeguards, and AZ IDs that cannot work.
+PROD_LIKE="EnvironmentName=x JwtIssuer=https://login.acme-payments.io/ JwtAudience=payments-api ProcessorEndpoint=https://api.card-processor.io/ TableDeletionProtection=false EnableFlowLogs=false ReservedConcurrency=0"
+cat > "$PF/samconfig-strict.toml" <<EOF
+version = 0.1
+[strict-primary.deploy.parameters]
+region = "us-east-1"
+capabilities = "CAPABILITY_IAM"
+parameter_overrides = "$PROD_LIKE RegionRole=primary VpcCidr=10.0.0.0/16 PeerVpcCidr=10.1.0.0/16 AvailabilityZoneIdA=use1-az3 AvailabilityZoneIdB=use1-az9"
+[strict-secondary.deploy.parameters]
+region = "us-east-2"
+capabilities = "CAPABILITY_IAM"
+parameter_overrides = "$PROD_LIKE RegionRole=secondary VpcCidr=10.1.0.0/16 PeerVpcCidr=10.0.0.0/16 AvailabilityZoneIdA=use2-az1 AvailabilityZoneIdB=use2-az1"
+EOF
+run strict-unsafe "$ROOT/scripts/deploy.sh" --env "$E2E_ENV" --config strict --samconfig "$PF/samconfig-strict.toml" --dry-run
+refusal_run_ends_cleanly
+log_has "no placeholder in real-looking values" "$LOG" "ok       placeholders: no example.com"
+refused "no deletion protection outside dev" "environment-safety: TableDeletionProtection=false/false (primary/secondary) outside the dev config"
+refused "no flow logs outside dev" "environment-safety: EnableFlowLogs=false/false (primary/secondary) outside the dev config"
+refused "no alarm e-mail outside dev" "environment-safety: AlarmEmail is empty"
+refused "an AZ where Lambda cannot run" "availability-zones: us-east-1: use1-az3 does not support Lambda VPC networking"
+refused "an AZ ID the region does not have" "availability-zones: us-east-1: use1-az9 is not an AZ of us-east-1"
+refused "both subnets in one AZ" "availability-zones: us-east-2: both subnets in use2-az1"
+# C: dev settings with a reservation the account cannot hold, an optional endpoint, and a prod name.
+DEV_LIKE="EnvironmentName=x JwtIssuer=https://auth.example.com/ JwtAudience=payments-api TableDeletionProtection=false EnableFlowLogs=false ReservedConcurrency=100 EnableKmsEndpoint=true"
+cat > "$PF/samconfig-tight.toml" <<EOF
+version = 0.1
+[dev-primary.deploy.parameters]
+region = "us-east-1"
+capabilities = "CAPABILITY_IAM"
+parameter_overrides = "$DEV_LIKE RegionRole=primary VpcCidr=10.0.0.0/16 PeerVpcCidr=10.1.0.0/16 AvailabilityZoneIdA=use1-az1 AvailabilityZoneIdB=use1-az2"
+[dev-secondary.deploy.parameters]
+region = "us-east-2"
+capabilities = "CAPABILITY_IAM"
+parameter_overrides = "$DEV_LIKE RegionRole=secondary VpcCidr=10.1.0.0/16 PeerVpcCidr=10.0.0.0/16 AvailabilityZoneIdA=use2-az1 AvailabilityZoneIdB=use2-az2"
+EOF
+cat > "$PF/canned/us-east-1-lambda-GetAccountSettings.json" <<'EOF'
+{"AccountLimit": {"ConcurrentExecutions": 50, "UnreservedConcurrentExecutions": 50}}
+EOF
+cat > "$PF/canned/us-east-2-lambda-GetAccountSettings.json" <<'EOF'
+{"AccountLimit": {"ConcurrentExecutions": 1000, "UnreservedConcurrentExecutions": 150}}
+EOF
+cat > "$PF/canned/us-east-2-ec2-DescribeVpcEndpointServices.json" <<'EOF'
+{"ServiceDetails": [
+  {"ServiceName": "com.amazonaws.us-east-2.ssm", "AvailabilityZones": ["us-east-2a", "us-east-2b", "us-east-2c"]},
+  {"ServiceName": "com.amazonaws.us-east-2.kms", "AvailabilityZones": ["us-east-2a", "us-east-2c"]}]}
+EOF
+run tight-account env DEPLOY_PREFLIGHT_CANNED="$PF/canned" "$ROOT/scripts/deploy.sh" --env "prod$E2E_ENV" --config dev \
+  --samconfig "$PF/samconfig-tight.toml" --dry-run
+refusal_run_ends_cleanly
+refused "a prod environment on the dev config" "environment: environment 'prod$E2E_ENV' with the dev config"
+refused "account concurrency limit below reservation + 100" "lambda-concurrency: us-east-1: account concurrency limit is 50; ReservedConcurrency=100 needs at least 200 (100 stay unreserved) (canned: us-east-1-lambda-GetAccountSettings.json)"
+refused "too little left unreserved" "lambda-concurrency: us-east-2: only 150 of 1000 unreserved; reserving 100 would leave 50, below 100"
+refused "an endpoint service not offered in a chosen AZ" "endpoint-services: com.amazonaws.us-east-2.kms is not offered in use2-az2 (us-east-2b) (canned: us-east-2-ec2-DescribeVpcEndpointServices.json)"
+log_has "the emulator's own answer where nothing is canned" "$LOG" "ok       endpoint-services: us-east-1: ssm, kms offered in use1-az1 and use1-az2"
+# D: a deployer whose IAM policies lack what a first global table needs (the emulator simulates IAM).
+aws --region "$P" iam delete-user-policy --user-name "$E2E_ENV-deployer" --policy-name deploy >/dev/null 2>&1 || true
+for k in $(aws --region "$P" iam list-access-keys --user-name "$E2E_ENV-deployer" --query 'AccessKeyMetadata[].AccessKeyId' --output text 2>/dev/null); do
+  aws --region "$P" iam delete-access-key --user-name "$E2E_ENV-deployer" --access-key-id "$k"
+done
+aws --region "$P" iam delete-user --user-name "$E2E_ENV-deployer" >/dev/null 2>&1 || true
+aws --region "$P" iam create-user --user-name "$E2E_ENV-deployer" >/dev/null
+# Everything the stack needs except the service-linked role and the KMS grant on the table keys.
+printf '%s' '{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":["cloudformation:*","iam:CreateRole","iam:PutRolePolicy","iam:PassRole","iam:GetRole","iam:SimulatePrincipalPolicy","lambda:*","ec2:*","ssm:*","logs:*","apigateway:*","s3:*","sts:GetCallerIdentity","dynamodb:*","kms:CreateKey","kms:CreateAlias","kms:DescribeKey","kms:Decrypt","kms:Encrypt"],"Resource":"*"}]}' \
+  > "$PF/deployer-policy.json"
+aws --region "$P" iam put-user-policy --user-name "$E2E_ENV-deployer" --policy-name deploy --policy-document "file://$PF/deployer-policy.json"
+read -r DEPLOYER_KEY DEPLOYER_SECRET < <(aws --region "$P" iam create-access-key --user-name "$E2E_ENV-deployer" \
+  --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+run deployer-permissions env AWS_ACCESS_KEY_ID="$DEPLOYER_KEY" AWS_SECRET_ACCESS_KEY="$DEPLOYER_SECRET" \
+  "$ROOT/scripts/deploy.sh" --env "$E2E_ENV" --config dev --dry-run
+refusal_run_ends_cleanly
+log_has "the deployer is who preflight checks" "$LOG" "credentials: account 000000000000 as arn:aws:iam::000000000000:user/$E2E_ENV-deployer"
+refused "no iam:CreateServiceLinkedRole for DynamoDB replication" "permissions: arn:aws:iam::000000000000:user/$E2E_ENV-deployer may not iam:CreateServiceLinkedRole (DynamoDB replication service-linked role"
+for region in "$P" "$S"; do
+  refused "no kms:CreateGrant on the $region table key" "permissions: arn:aws:iam::000000000000:user/$E2E_ENV-deployer may not kms:CreateGrant (table key grants in $region"
+done
+eq "exactly the three missing permissions are refused" 3 "$(grep -c 'REFUSED  permissions' "$LOG" || true)"
+aws --region "$P" iam delete-user-policy --user-name "$E2E_ENV-deployer" --policy-name deploy
+aws --region "$P" iam delete-access-key --user-name "$E2E_ENV-deployer" --access-key-id "$DEPLOYER_KEY"
+aws --region "$P" iam delete-user --user-name "$E2E_ENV-deployer"
+read_outputs primary "$P"; read_outputs secondary "$S"
+eq "no refused preflight created a stack" "NONE NONE" "${O[primary:status]} ${O[secondary:status]}"
 
 # Digest of what the deployed artifact is built from. Several people edit this checkout at once:
 # a source edit between two builds changes the artifact legitimately, and must not be
@@ -303,17 +424,47 @@ aws --region "$S" ssm put-parameter --name "/payments/$E2E_ENV/peer/vpc-cidr" --
 deploy smoke-detects-drift --from smoke
 eq "smoke fails on a wrong handoff parameter" 1 "$RC"
 log_has "failure names the step and region" "$LOG" "deploy FAILED at step 9/9 'smoke' in region $S"
-log_has "failure prints how to resume" "$LOG" "scripts/deploy.sh --env $E2E_ENV --from smoke"
+log_has "failure prints how to resume" "$LOG" "scripts/deploy.sh --env $E2E_ENV --config dev --from smoke"
 deploy resume-from-handoff --from handoff
 eq "--from handoff succeeds" 0 "$RC"
 log_has "--from skips earlier steps" "$LOG" "[7/9] routes: skipped (--from handoff)"
 log_has "--from handoff repairs the parameter" "$LOG" "/payments/$E2E_ENV/peer/vpc-cidr = ${O[primary:VpcCidr]} (was 10.99.0.0/16)"
+# A changed secondary table key is refused unless --allow-table-rekey: the primary stack is told
+# (by a plain CloudFormation update) that the us-east-2 replica uses another key, as it would after the
+# secondary stack was deleted and created again.
+SECONDARY_KEY="$(aws --region "$S" cloudformation describe-stacks --stack-name "payments-$E2E_ENV-secondary" \
+  --query "Stacks[0].Outputs[?OutputKey=='TableKeyArn'].OutputValue | [0]" --output text)"
+PRIMARY_NAMES="$(aws --region "$P" cloudformation describe-stacks --stack-name "payments-$E2E_ENV-primary" \
+  --query "Stacks[0].Parameters[?ParameterKey=='SecondaryTableKeyArn'].ParameterValue | [0]" --output text)"
+eq "the primary names the secondary's table key by its key ARN" "$SECONDARY_KEY" "$PRIMARY_NAMES"
+match "the secondary's TableKeyArn is a key ARN (not an alias)" '^arn:aws:kms:us-east-2:[0-9]{12}:key/' "$SECONDARY_KEY"
+OLD_KEY="arn:aws:kms:us-east-2:000000000000:key/00000000-0000-4000-8000-000000000000"
+aws --region "$P" cloudformation describe-stacks --stack-name "payments-$E2E_ENV-primary" --output json |
+  python3 -c 'import json, sys
+old = sys.argv[1]
+print(json.dumps([{"ParameterKey": p["ParameterKey"], "ParameterValue": old} if p["ParameterKey"] == "SecondaryTableKeyArn"
+                  else {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
+                  for p in json.load(sys.stdin)["Stacks"][0]["Parameters"]]))' "$OLD_KEY" > "$LOG_DIR/rekey-params.json"
+aws --region "$P" cloudformation update-stack --stack-name "payments-$E2E_ENV-primary" --use-previous-template \
+  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --parameters "file://$LOG_DIR/rekey-params.json" >/dev/null
+for _ in $(seq 1 300); do
+  st="$(aws --region "$P" cloudformation describe-stacks --stack-name "payments-$E2E_ENV-primary" --query 'Stacks[0].StackStatus' --output text)"
+  [[ $st == *_IN_PROGRESS ]] || break; sleep 0.5
+done
+eq "primary stack updated to name another replica key" UPDATE_COMPLETE "$st"
+deploy rekey-refused --dry-run
+eq "a changed secondary table key is refused" 1 "$RC"
+log_has "refusal names both keys and the flag" "$LOG" "REFUSED  table-key: the us-east-2 replica is encrypted with $OLD_KEY, but stack payments-$E2E_ENV-secondary now has table key $SECONDARY_KEY; deploying would re-encrypt the replica with the other key. Fix: if that is intended, rerun with --allow-table-rekey"
 RTB="${O[primary:PrivateRouteTableIds]%%,*}"
 aws --region "$P" ec2 delete-route --route-table-id "$RTB" --destination-cidr-block "${O[secondary:VpcCidr]}"
 aws --region "$P" ec2 create-route --route-table-id "$RTB" --destination-cidr-block "${O[secondary:VpcCidr]}" \
   --vpc-peering-connection-id pcx-0123456789abcdef0 >/dev/null
-deploy route-drift
-eq "deploy over a route to another target succeeds" 0 "$RC"
+deploy route-drift --allow-table-rekey
+eq "deploy over a route to another target (and a re-key, allowed) succeeds" 0 "$RC"
+log_has "an allowed re-key is still announced" "$LOG" "warning  table-key: the us-east-2 replica is encrypted with $OLD_KEY"
+eq "the primary names the secondary's key again" "$SECONDARY_KEY" \
+  "$(aws --region "$P" cloudformation describe-stacks --stack-name "payments-$E2E_ENV-primary" \
+       --query "Stacks[0].Parameters[?ParameterKey=='SecondaryTableKeyArn'].ParameterValue | [0]" --output text)"
 log_has "the route is replaced, naming the old target" "$LOG" "$RTB ${O[secondary:VpcCidr]} -> $PCX replaced (was pcx-0123456789abcdef0"
 assert_converged drift-repaired
 deploy after-repair
@@ -383,6 +534,9 @@ OLD_PCX="$PCX"
 teardown teardown
 eq "teardown succeeds" 0 "$RC"
 log_has "teardown's own verify finds nothing left" "$LOG" "nothing of '$E2E_ENV' is left"
+for region in "$P" "$S"; do
+  log_has "$region: teardown names the table key it keeps (RetainExceptOnCreate)" "$LOG" "$region: kept by its DeletionPolicy: TableKey (AWS::KMS::Key)"
+done
 read_outputs primary "$P"; read_outputs secondary "$S"
 eq "no stack left" "NONE NONE" "${O[primary:status]} ${O[secondary:status]}"
 for region in "$P" "$S"; do

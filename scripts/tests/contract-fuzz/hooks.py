@@ -50,16 +50,6 @@ def _field_errors(response):
     return [(e.get("field"), e.get("detail", "")) for e in _problem(response).get("errors", []) if isinstance(e, dict)]
 
 
-def _whole_float_amount(failure, case, response):
-    """`{"amount": 2500.0}` is the integer 2500 to JSON Schema (2020-12, OpenAPI 3.1), and Schemathesis sends
-    such spellings on purpose; the handler answers 400 "not a fraction". No schema keyword can tell 2500.0 from
-    2500, so the fix is in the handler (JsonCodec.amount: accept a whole-valued number, reject real fractions)."""
-    amount = case.body.get("amount") if isinstance(case.body, dict) else None
-    return (type(failure).__name__ == "RejectedPositiveData" and response.status_code == 400
-            and isinstance(amount, float) and amount.is_integer()
-            and any(f == "amount" and "fraction" in d for f, d in _field_errors(response)))
-
-
 def _unissued_cursor(failure, case, response):
     """A cursor is valid only when this API issued it to this merchant (`nextCursor`); any other string of the
     documented shape answers 400, as the contract says. No schema can list the issued cursors."""
@@ -75,25 +65,6 @@ def _reused_idempotency_key(failure, case, response):
     earlier requests, which no schema describes."""
     return (type(failure).__name__ == "RejectedPositiveData" and response.status_code == 422
             and _problem(response).get("type") == PROBLEM_TYPES + "idempotency-mismatch")
-
-
-def _utf16_length(failure, case, response):
-    """JSON Schema's maxLength counts characters (code points); PaymentValidator counts UTF-16 units
-    (String.length), so 200 emoji (400 units) exceed a description's 255. The fix is in the handler: count
-    code points (String.codePointCount)."""
-    if type(failure).__name__ != "RejectedPositiveData" or response.status_code != 400:
-        return False
-    body = case.body if isinstance(case.body, dict) else {}
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-    candidates = {"description": ([body.get("description")], 255), "metadata": (list(metadata), 40)}
-    candidates.update({"metadata." + key: ([value], 500) for key, value in metadata.items()})
-    fields = [f for f, _ in _field_errors(response)]
-
-    def over_in_utf16_only(text, limit):
-        return isinstance(text, str) and len(text) <= limit < len(text.encode("utf-16-le")) // 2
-
-    return bool(fields) and all(f in candidates and any(over_in_utf16_only(t, candidates[f][1])
-                                                         for t in candidates[f][0]) for f in fields)
 
 
 def _luhn_run(text):
@@ -129,9 +100,6 @@ def _capture_above_authorized(failure, case, response):
 
 
 ACCEPTED = {
-    "whole-number amount spelled as a float (2500.0) answered 400 [handler fix pending]": _whole_float_amount,
-    "text within maxLength characters but over it in UTF-16 units answered 400 [handler fix pending]":
-        _utf16_length,
     "card-number-like digits (Luhn) in an otherwise valid body answered 400": _card_number_like,
     "capture above the authorized amount answered 400": _capture_above_authorized,
     "cursor not issued by the API answered 400": _unissued_cursor,

@@ -2,8 +2,7 @@ package com.acme.payments.local;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.RequestContext;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.acme.payments.local.auth.LocalAuthorizer;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -23,30 +22,37 @@ import java.util.UUID;
  * Turns a plain HTTP request into an HTTP API payload 2.0 event the way {@code sam local start-api} does:
  * lower-cased headers with repeated values joined by commas, cookies in {@code cookies}, decoded query parameters,
  * text bodies as text
- * and anything else base64-encoded, and (only here, never in the deployed function) development JWT claims.
+ * and anything else base64-encoded, and the JWT claims the authorizer verified
+ * ({@code requestContext.authorizer.jwt.claims}; see {@link LocalAuthorizer}).
  */
 public final class HttpEventFactory {
-    /** Header that names the merchant directly in development mode. */
-    public static final String DEV_MERCHANT_HEADER = "x-dev-merchant";
+    /** Header that names the merchant directly in development-identity mode (see {@link LocalAuthorizer}). */
+    public static final String DEV_MERCHANT_HEADER = LocalAuthorizer.DEV_MERCHANT_HEADER;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
-    private final ObjectMapper json = new ObjectMapper();
+    private static final LocalAuthorizer DEVELOPMENT_IDENTITY = LocalAuthorizer.developmentIdentity("merchant_id");
 
+    /**
+     * An event whose claims come from the development identity (X-Dev-Merchant or an unverified token), for
+     * in-process drivers that bypass the API server on purpose (benchmarks). The API server never uses it.
+     */
     public APIGatewayV2HTTPEvent toEvent(String method, String rawPath, String rawQuery,
                                          Map<String, List<String>> rawHeaders, byte[] body, String sourceIp) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        List<String> cookies = new ArrayList<>();
-        rawHeaders.forEach((k, v) -> {
-            String name = k.toLowerCase(Locale.ROOT);
-            if (name.equals("cookie")) {
-                // Payload 2.0: every Cookie header goes to `cookies`, one entry per cookie, and not to `headers`
-                // (found by RuntimeEventFidelityIT against API Gateway's documented event).
-                v.forEach(value -> Arrays.stream(value.split(";")).map(String::trim).filter(c -> !c.isEmpty())
-                        .forEach(cookies::add));
-            } else {
-                headers.put(name, String.join(",", v));
-            }
-        });
+        Map<String, String> headers = lowerCased(rawHeaders);
+        Map<String, String> claims = DEVELOPMENT_IDENTITY.authorize(method, rawPath, headers)
+                instanceof LocalAuthorizer.Result.Pass pass ? pass.claims() : Map.of();
+        return toEvent(method, rawPath, rawQuery, rawHeaders, body, sourceIp, claims);
+    }
+
+    /** An event carrying {@code claims} as the verified JWT claims (none when empty). */
+    public APIGatewayV2HTTPEvent toEvent(String method, String rawPath, String rawQuery,
+                                         Map<String, List<String>> rawHeaders, byte[] body, String sourceIp,
+                                         Map<String, String> claims) {
+        Map<String, String> headers = lowerCased(rawHeaders);
+        // Payload 2.0: Cookie headers go to `cookies`, one entry per cookie, and not to `headers` (found by
+        // RuntimeEventFidelityIT against API Gateway's documented event).
+        headers.remove("cookie");
+        List<String> cookies = cookies(rawHeaders);
         String contentType = headers.getOrDefault("content-type", "");
         boolean text = contentType.isEmpty() || contentType.contains("json") || contentType.startsWith("text/")
                 || contentType.contains("x-www-form-urlencoded");
@@ -61,8 +67,7 @@ public final class HttpEventFactory {
                 .withDomainName("localhost").withDomainPrefix("localhost").withHttp(http)
                 .withRequestId(UUID.randomUUID().toString()).withRouteKey("$default").withStage("$default")
                 .withTime(TIME.format(now)).withTimeEpoch(now.toEpochMilli());
-        Map<String, String> claims = devClaims(headers);
-        if (!claims.isEmpty()) {
+        if (claims != null && !claims.isEmpty()) {
             RequestContext.Authorizer.JWT jwt = RequestContext.Authorizer.JWT.builder().withClaims(claims)
                     .withScopes(List.of()).build();
             context.withAuthorizer(RequestContext.Authorizer.builder().withJwt(jwt).build());
@@ -74,33 +79,21 @@ public final class HttpEventFactory {
                 .withBody(bodyText).withIsBase64Encoded(bodyText != null && !text).build();
     }
 
-    /**
-     * Development identity: an unsigned JWT in {@code Authorization: Bearer} (its payload claims are trusted
-     * as-is) or the {@code X-Dev-Merchant} header. API Gateway's JWT authorizer replaces this in AWS.
-     */
-    Map<String, String> devClaims(Map<String, String> headers) {
-        Map<String, String> claims = new LinkedHashMap<>();
-        String merchant = headers.get(DEV_MERCHANT_HEADER);
-        if (merchant != null && !merchant.isBlank()) {
-            claims.put("merchant_id", merchant.trim());
-        }
-        String auth = headers.get("authorization");
-        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            String[] parts = auth.substring(7).trim().split("\\.");
-            if (parts.length >= 2) {
-                try {
-                    JsonNode payload = json.readTree(Base64.getUrlDecoder().decode(parts[1]));
-                    payload.fields().forEachRemaining(e -> {
-                        if (e.getValue().isValueNode()) {
-                            claims.put(e.getKey(), e.getValue().asText());
-                        }
-                    });
-                } catch (Exception e) {
-                    // Not a decodable token: no claims, the API answers 401.
-                }
+    static Map<String, String> lowerCased(Map<String, List<String>> rawHeaders) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        rawHeaders.forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+        return headers;
+    }
+
+    private static List<String> cookies(Map<String, List<String>> rawHeaders) {
+        List<String> cookies = new ArrayList<>();
+        rawHeaders.forEach((name, values) -> {
+            if (name.equalsIgnoreCase("cookie")) {
+                values.forEach(value -> Arrays.stream(value.split(";")).map(String::trim).filter(c -> !c.isEmpty())
+                        .forEach(cookies::add));
             }
-        }
-        return claims;
+        });
+        return cookies;
     }
 
     private static Map<String, String> query(String rawQuery) {

@@ -2,6 +2,7 @@ package com.acme.payments.local;
 
 import com.acme.payments.function.FunctionWiring;
 import com.acme.payments.function.PaymentHandler;
+import com.acme.payments.local.auth.LocalAuthorizer;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.sun.net.httpserver.HttpExchange;
@@ -17,8 +18,9 @@ import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
- * Serves one region's payment API on loopback in front of the real handler, like {@code sam local start-api}.
- * Also answers the emulator's Lambda proxy on {@code POST /_lambda} (event JSON in, response JSON out) by handing
+ * Serves one region's payment API on loopback in front of the real handler, like {@code sam local start-api},
+ * with the HTTP API's JWT authorizer in front of it ({@link LocalAuthorizer}: a request it refuses gets API
+ * Gateway's 401 and never reaches the function). Also answers the emulator's Lambda proxy on {@code POST /_lambda} (event JSON in, response JSON out) by handing
  * the invoke to the region's Lambda execution environment (RIE + the Java runtime interface client), so that
  * {@code aws lambda invoke} against the emulator runs the deployed jar the way Lambda does.
  */
@@ -28,16 +30,28 @@ public final class LocalApiServer implements AutoCloseable {
     private final PaymentHandler handler;
     private final HttpEventFactory events = new HttpEventFactory();
     private final Function<String, RuntimeInterfaceEmulator> lambdaRuntimes;
+    private final LocalAuthorizer authorizer;
 
     /**
      * @param functionEnv   the function's environment (as configured on the deployed function)
      * @param lambdaRuntimes the Lambda execution environment per region for Lambda proxy calls (the region comes
-     *                       from the function ARN); null when there is none
+     *                      from the function ARN; null: none)
+     * @param authorizer    what API Gateway's authorizer does for the HTTP routes (the Lambda proxy path is a
+     *                      direct invoke, which no authorizer sees)
      */
     public LocalApiServer(String host, int port, Map<String, String> functionEnv,
-                          Function<String, RuntimeInterfaceEmulator> lambdaRuntimes) throws IOException {
-        this.handler = new PaymentHandler(FunctionWiring.fromEnvironment(functionEnv));
+                          Function<String, RuntimeInterfaceEmulator> lambdaRuntimes, LocalAuthorizer authorizer)
+            throws IOException {
+        this(host, port, new PaymentHandler(FunctionWiring.fromEnvironment(functionEnv)), lambdaRuntimes, authorizer);
+    }
+
+    /** In front of an existing handler (tests). */
+    public LocalApiServer(String host, int port, PaymentHandler handler,
+                          Function<String, RuntimeInterfaceEmulator> lambdaRuntimes, LocalAuthorizer authorizer)
+            throws IOException {
+        this.handler = handler;
         this.lambdaRuntimes = lambdaRuntimes;
+        this.authorizer = authorizer;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 256);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::serve);
@@ -60,9 +74,25 @@ public final class LocalApiServer implements AutoCloseable {
                 proxyInvoke(exchange, body);
                 return;
             }
+            LocalAuthorizer.Result auth = authorizer.authorize(exchange.getRequestMethod(), path,
+                    HttpEventFactory.lowerCased(exchange.getRequestHeaders()));
+            if (auth instanceof LocalAuthorizer.Result.Unauthorized refused) {
+                // What API Gateway's access log records as authorizerError; never the token itself.
+                System.out.println("authorizer: 401 " + exchange.getRequestMethod() + " " + path + ": "
+                        + refused.description());
+                byte[] out = refused.body().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.getResponseHeaders().set("www-authenticate", refused.wwwAuthenticate());
+                exchange.sendResponseHeaders(401, out.length);
+                try (OutputStream os = exchange.getResponseBody()) {
+                    os.write(out);
+                }
+                return;
+            }
             APIGatewayV2HTTPEvent event = events.toEvent(exchange.getRequestMethod(), path,
                     exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body,
-                    exchange.getRemoteAddress().getAddress().getHostAddress());
+                    exchange.getRemoteAddress().getAddress().getHostAddress(),
+                    ((LocalAuthorizer.Result.Pass) auth).claims());
             APIGatewayV2HTTPResponse response = handler.handleRequest(event, new LocalContext(
                     event.getRequestContext().getRequestId()));
             if (response.getHeaders() != null) {

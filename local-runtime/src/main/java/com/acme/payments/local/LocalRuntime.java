@@ -1,15 +1,20 @@
 package com.acme.payments.local;
 
 import com.acme.payments.function.FunctionWiring;
+import com.acme.payments.local.auth.JwtAuthorizer;
+import com.acme.payments.local.auth.LocalAuthorizer;
+import com.acme.payments.local.auth.LocalIssuer;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +26,9 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * LocalRuntime --env-file us-east-1=FILE --env-file us-east-2=FILE
  *              [--port us-east-1=3000] [--port us-east-2=3001] [--processor-port 8089]
+ *              --jwt-issuer URL --jwt-audience AUD [--merchant-claim merchant_id]
+ *              [--issuer-port 3002 | --issuer-discovery URL]
+ *              [--dev-identity]
  *              [--function-jar payment-function.jar --function-name payments-dev-api --lambda-log-dir DIR]
  * </pre>
  * With {@code --function-jar}, each region also gets a Lambda execution environment: the jar under the Runtime
@@ -31,6 +39,12 @@ import java.util.concurrent.CountDownLatch;
  * {@code us-east-1=3310,us-east-2=3312}) fixes the emulators' ports; by default free ones are used.
  * Each env file is the deployed function's {@code Environment.Variables} (JSON) for that region. The stub
  * processor's API keys (one per region) come from the environment variable {@code PROCESSOR_API_KEYS}, never from arguments.
+ *
+ * <p>Authentication, as the HTTP API's JWT authorizer does it: the issuer and audience are the stack's JwtIssuer and
+ * JwtAudience (scripts/local.sh reads them from the deployed stack). With {@code --issuer-port} a {@link LocalIssuer}
+ * serves that issuer's discovery document and keys on loopback and mints tokens ({@code make token}); with
+ * {@code --issuer-discovery} the documents come from elsewhere. {@code --dev-identity} is the explicit opt-in to trust
+ * {@code X-Dev-Merchant} and unsigned tokens instead (no validation at all).
  */
 public final class LocalRuntime {
     private LocalRuntime() {
@@ -40,20 +54,64 @@ public final class LocalRuntime {
         Map<String, Path> envFiles = new LinkedHashMap<>();
         Map<String, Integer> ports = new LinkedHashMap<>(Map.of("us-east-1", 3000, "us-east-2", 3001));
         int processorPort = 8089;
+        String jwtIssuer = null;
+        String jwtAudience = null;
+        String merchantClaim = "merchant_id";
+        Integer issuerPort = null;
+        String issuerDiscovery = null;
+        boolean devIdentity = false;
         Path functionJar = null;
         String functionName = "payments-dev-api";
         Path lambdaLogs = Path.of(".local");
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            String[] kv = args[i + 1].split("=", 2);
-            switch (args[i]) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--dev-identity")) {
+                devIdentity = true;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(args[i] + " needs a value");
+            }
+            String value = args[++i];
+            String[] kv = value.split("=", 2);
+            switch (args[i - 1]) {
                 case "--env-file" -> envFiles.put(kv[0], Path.of(kv[1]));
                 case "--port" -> ports.put(kv[0], Integer.parseInt(kv[1]));
-                case "--processor-port" -> processorPort = Integer.parseInt(args[i + 1]);
-                case "--function-jar" -> functionJar = Path.of(args[i + 1]).toAbsolutePath();
-                case "--function-name" -> functionName = args[i + 1];
-                case "--lambda-log-dir" -> lambdaLogs = Path.of(args[i + 1]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                case "--processor-port" -> processorPort = Integer.parseInt(value);
+                case "--jwt-issuer" -> jwtIssuer = value;
+                case "--jwt-audience" -> jwtAudience = value;
+                case "--merchant-claim" -> merchantClaim = value;
+                case "--issuer-port" -> issuerPort = Integer.parseInt(value);
+                case "--issuer-discovery" -> issuerDiscovery = value;
+                case "--function-jar" -> functionJar = Path.of(value).toAbsolutePath();
+                case "--function-name" -> functionName = value;
+                case "--lambda-log-dir" -> lambdaLogs = Path.of(value);
+                default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
             }
+        }
+        LocalIssuer issuer = null;
+        LocalAuthorizer authorizer;
+        if (devIdentity) {
+            authorizer = LocalAuthorizer.developmentIdentity(merchantClaim);
+            System.out.println("authorizer: DEVELOPMENT IDENTITY (--dev-identity): X-Dev-Merchant and unsigned tokens are "
+                    + "trusted as-is, nothing is validated");
+        } else {
+            if (jwtIssuer == null || jwtAudience == null) {
+                throw new IllegalArgumentException("--jwt-issuer and --jwt-audience are required (the stack's JwtIssuer "
+                        + "and JwtAudience); --dev-identity opts out of token validation instead");
+            }
+            if (issuerPort != null) {
+                issuer = LocalIssuer.start("127.0.0.1", issuerPort, jwtIssuer, jwtAudience, merchantClaim);
+                issuerDiscovery = issuer.baseUri().toString();
+                System.out.println("local issuer: " + jwtIssuer + " served at " + issuerDiscovery
+                        + " (discovery, JWKS; GET /token?" + merchantClaim + "=<id> mints a token)");
+            }
+            if (issuerDiscovery == null) {
+                throw new IllegalArgumentException("--issuer-port (run the local issuer) or --issuer-discovery URL");
+            }
+            authorizer = LocalAuthorizer.jwt(JwtAuthorizer.fromDiscovery(jwtIssuer, List.of(jwtAudience),
+                    URI.create(issuerDiscovery)));
+            System.out.println("authorizer: JWT, issuer " + jwtIssuer + ", audience " + jwtAudience
+                    + " (as the stack's HTTP API authorizer)");
         }
         String apiKeys = System.getenv("PROCESSOR_API_KEYS");
         if (apiKeys == null || apiKeys.isBlank()) {
@@ -83,7 +141,7 @@ public final class LocalRuntime {
         for (Map.Entry<String, Path> e : envFiles.entrySet()) {
             Map<String, String> env = functionEnv(e.getKey(), e.getValue());
             servers.put(e.getKey(), new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env,
-                    lambdaRuntimes::get));
+                    lambdaRuntimes::get, authorizer));
         }
         LocalReplicator replicator = null;
         if (envFiles.size() == 2) {
@@ -93,14 +151,28 @@ public final class LocalRuntime {
             System.out.println("global table " + table + ": replicated locally between " + regions[0] + " and "
                     + regions[1] + " (the emulator does not model replicas)");
         }
+        // template.yaml's ReconcilerFunction runs every minute; here every LOCAL_RECONCILE_SECONDS (30), in us-east-1.
+        long reconcileEvery = Long.parseLong(System.getenv().getOrDefault("LOCAL_RECONCILE_SECONDS", "30"));
+        LocalReconcilerTimer reconcilerTimer = envFiles.containsKey("us-east-1")
+                ? new LocalReconcilerTimer(functionEnv("us-east-1", envFiles.get("us-east-1")), reconcileEvery) : null;
+        if (reconcilerTimer != null) {
+            System.out.println("background reconciler: every " + reconcileEvery + " s against us-east-1");
+        }
         LocalReplicator replication = replicator;
+        LocalIssuer localIssuer = issuer;
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (replication != null) {
                 replication.close();
             }
+            if (reconcilerTimer != null) {
+                reconcilerTimer.close();
+            }
             servers.values().forEach(LocalApiServer::close);
             lambdaRuntimes.values().forEach(RuntimeInterfaceEmulator::close);
+            if (localIssuer != null) {
+                localIssuer.close();
+            }
             processor.close();
             stop.countDown();
         }));

@@ -27,20 +27,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * `make local` end to end: scripts/local.sh brings up its own emulator, deploys both regions with the deploy
  * script, starts the stub processor and serves the API; this test talks plain HTTP to it, invokes the deployed
- * function through the emulator's Lambda API, then stops everything and checks nothing is left running.
+ * function through the emulator's Lambda API, then stops everything and checks nothing is left running. Every
+ * request carries a token of the loop's local issuer, validated with the deployed stack's JwtIssuer and JwtAudience.
  * Uses its own ports so it never disturbs the emulator the other ITs share.
  */
 class LocalLoopIT {
-    /** Its own ports (LOCAL_LOOP_IT_PORTS="api,secondary,processor,emulator" to run beside another copy). */
+    /** Its own ports (LOCAL_LOOP_IT_PORTS="api,secondary,processor,emulator,issuer" to run beside another copy). */
     private static final int[] PORTS = java.util.Arrays.stream(System.getenv().getOrDefault("LOCAL_LOOP_IT_PORTS",
-            "3190,3191,8190,4590").split(",")).mapToInt(p -> Integer.parseInt(p.trim())).toArray();
+            "3190,3191,8190,4590,3192").split(",")).mapToInt(p -> Integer.parseInt(p.trim())).toArray();
     private static final int API = PORTS[0];
     private static final int API_SECONDARY = PORTS[1];
     private static final int PROCESSOR = PORTS[2];
     private static final int EMULATOR = PORTS[3];
+    private static final int ISSUER = PORTS.length > 4 ? PORTS[4] : API + 2;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Path root;
+    private static String token;
 
     @BeforeAll
     static void up() throws Exception {
@@ -48,6 +51,12 @@ class LocalLoopIT {
         Process p = script("local.sh").redirectOutput(root.resolve(".local/local-loop-it.log").toFile()).start();
         assertThat(p.waitFor(15, TimeUnit.MINUTES)).as("local loop came up in time").isTrue();
         assertThat(p.exitValue()).as("scripts/local.sh failed; see .local/local-loop-it.log").isZero();
+        // What `make token MERCHANT=merchant_loop` asks for.
+        HttpResponse<String> minted = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + ISSUER + "/token?merchant=merchant_loop")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(minted.statusCode()).as(minted.body()).isEqualTo(200);
+        token = minted.body().strip();
     }
 
     /** Ctrl-C's equivalent: everything the loop started must be gone afterwards. */
@@ -55,7 +64,7 @@ class LocalLoopIT {
     static void downLeavesNothingRunning() throws Exception {
         Process p = script("local.sh").command(root.resolve("scripts/local.sh").toString(), "stop").start();
         assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR)) {
+        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR, ISSUER)) {
             assertThat(listening(port)).as("port " + port + " still open after stop").isFalse();
         }
         assertThat(root.resolve(".local/loop-" + API + "/runtime.pid")).doesNotExist();
@@ -75,6 +84,8 @@ class LocalLoopIT {
         env.put("SECONDARY_PORT", Integer.toString(API_SECONDARY));
         env.put("PROCESSOR_PORT", Integer.toString(PROCESSOR));
         env.put("EMULATOR_PORT", Integer.toString(EMULATOR));
+        env.put("ISSUER_PORT", Integer.toString(ISSUER));
+        env.remove("LOCAL_DEV_IDENTITY");
         env.put("LOCAL_EXIT_WHEN_READY", "1");
         env.remove("AWS_ENDPOINT_URL");
         return pb;
@@ -83,7 +94,7 @@ class LocalLoopIT {
     private static HttpResponse<String> send(String method, int port, String path, String key, String body)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(20)).header("X-Dev-Merchant", "merchant_loop");
+                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + token);
         if (key != null) {
             b.header("Idempotency-Key", key);
         }
@@ -135,6 +146,18 @@ class LocalLoopIT {
         var secondaryCreate = send("POST", API_SECONDARY, "/payments", "loop2-" + UUID.randomUUID(), body);
         assertThat(secondaryCreate.statusCode()).as(secondaryCreate.body()).isEqualTo(201);
         assertThat(JSON.readTree(secondaryCreate.body()).get("region").asText()).isEqualTo("us-east-2");
+    }
+
+    @Test
+    void withoutAToken_orWithTheDevHeader_theLoopAnswers401() throws Exception {
+        for (Map<String, String> headers : List.of(Map.<String, String>of(), Map.of("X-Dev-Merchant", "merchant_loop"))) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + API + "/payments"))
+                    .timeout(Duration.ofSeconds(20));
+            headers.forEach(b::header);
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+            assertThat(r.headers().firstValue("www-authenticate")).isPresent();
+        }
     }
 
     /**

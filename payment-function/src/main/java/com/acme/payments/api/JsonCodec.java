@@ -43,6 +43,8 @@ public final class JsonCodec {
         this.mapper = JsonMapper.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                // Exact decimals, never doubles: 9007199254740993.0 must not round to ...992.
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .build();
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(16).maxStringLength(MAX_BODY_BYTES).maxNumberLength(40).build());
@@ -162,14 +164,21 @@ public final class JsonCodec {
         }
         if (!node.isNumber()) {
             errors.add(new FieldError(field, "must be an integer in minor units (a JSON number, not a string)"));
-        } else if (!node.isIntegralNumber()) {
-            errors.add(new FieldError(field, "must be an integer in minor units, not a fraction"));
-        } else if (!node.canConvertToLong()) {
-            errors.add(new FieldError(field, "is too large"));
-        } else {
-            return node.longValue();
+            return null;
         }
-        return null;
+        // JSON Schema's integer: 2500.0 and 2.5e3 are the integer 2500. Floats are read as exact decimals (see
+        // USE_BIG_DECIMAL_FOR_FLOATS), so no precision is lost on the way; real fractions are refused.
+        java.math.BigDecimal exact = node.decimalValue();
+        if (exact.signum() != 0 && exact.stripTrailingZeros().scale() > 0) {
+            errors.add(new FieldError(field, "must be an integer in minor units, not a fraction"));
+            return null;
+        }
+        try {
+            return exact.longValueExact();
+        } catch (ArithmeticException tooLarge) {
+            errors.add(new FieldError(field, "is too large"));
+            return null;
+        }
     }
 
     /** {@code {"amount": n}} with the amount optional (capture) or required (refund). */
@@ -226,17 +235,17 @@ public final class JsonCodec {
             }
             return 0;
         }
-        if (!node.isNumber()) {
-            errors.add(new FieldError(field, "must be an integer in minor units (a JSON number, not a string)"));
-        } else if (!node.isIntegralNumber()) {
-            errors.add(new FieldError(field, "must be an integer in minor units, not a fraction"));
-        } else if (!node.canConvertToLong() || node.longValue() > 9_007_199_254_740_991L) {
+        Long value = integer(body, field, errors);
+        if (value == null) {
+            return 0;
+        }
+        if (value > 9_007_199_254_740_991L) {
             // Beyond 2^53 JSON numbers lose precision in many clients.
             errors.add(new FieldError(field, "is too large"));
-        } else if (node.longValue() <= 0) {
+        } else if (value <= 0) {
             errors.add(new FieldError(field, "must be greater than zero"));
         } else {
-            return node.longValue();
+            return value;
         }
         return 0;
     }

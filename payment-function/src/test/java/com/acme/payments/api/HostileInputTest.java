@@ -256,9 +256,9 @@ class HostileInputTest {
             }
         });
 
-        // Amounts.
-        for (String amount : List.of("0", "-1", "1.5", "1e3", "10.0", "\"100\"", "9223372036854775808", "1e400", "-0",
-                "1E3", "01", "+1", "0x10", "Infinity", "-Infinity", "1000001", "9007199254740992", "2500.0000000001",
+        // Amounts. (1e3 and 10.0 are integers to JSON Schema and are accepted: ContractFuzzFindingsTest.)
+        for (String amount : List.of("0", "-1", "1.5", "\"100\"", "9223372036854775808", "1e400", "-0",
+                "01", "+1", "0x10", "Infinity", "-Infinity", "1000001", "9007199254740992", "2500.0000000001",
                 "1e-3", "-9223372036854775808", "99999999999999999999999999999999999999999")) {
             c.add(malformed("amount-" + amount, h.post(pay, create(Map.of("amount", amount)))));
         }
@@ -331,7 +331,7 @@ class HostileInputTest {
 
         // Control characters and Unicode in text fields.
         for (String text : List.of("\\u0000", "a\\u0007b", "line\\r\\nbreak", "\\u2028", "\\u0085", "esc\\u001b[31m",
-                "x".repeat(256), "\uD83C\uDF89".repeat(128))) {
+                "x".repeat(256), "\uD83C\uDF89".repeat(256))) { // 256 characters: maxLength counts code points
             c.add(malformed("description-" + c.size(), h.post(pay, create(Map.of("description", q(text))))));
         }
         for (String meta : List.of("{\"k\":\"\\u0000\"}", "{\"\\u001b[31m\":\"v\"}", "{\"\":\"v\"}",
@@ -414,7 +414,7 @@ class HostileInputTest {
                 "{\"amount\":2501}", "{\"amount\":-5}")) {
             c.add(malformed("capture-body-" + c.size(), h.post(capture, body)));
         }
-        for (String body : List.of("{}", "{\"amount\":-1}", "{\"amount\":1e3}", "{\"amount\":null}", "", "{\"amount\":2501}",
+        for (String body : List.of("{}", "{\"amount\":-1}", "{\"amount\":1.5e0}", "{\"amount\":null}", "", "{\"amount\":2501}",
                 "{\"amount\":1,\"reason\":\"x\"}", "{\"amount\":[1]}")) {
             c.add(malformed("refund-body-" + c.size(), h.post(refunds, body)));
         }

@@ -53,7 +53,10 @@ class RegionalStackDeployIT {
 
     /** docs/architecture.md, "Stacks". */
     static final List<String> OUTPUTS = List.of("VpcId", "VpcCidr", "PrivateRouteTableIds", "PrivateSubnetIds",
-            "FunctionSecurityGroupId", "TableName", "TableArn", "FunctionAliasArn", "ApiEndpoint", "ParameterPath");
+            "FunctionSecurityGroupId", "TableName", "TableArn", "TableKeyArn", "FunctionAliasArn", "ApiEndpoint",
+            "ParameterPath");
+    /** samconfig.toml config envs of the dev configuration: dev-primary, dev-secondary. */
+    static final String CONFIG = "dev";
     static final Map<String, Region> REGIONS = Map.of("primary", Region.US_EAST_1, "secondary", Region.US_EAST_2);
     /** First deployment order; see the class comment. */
     static final List<String> DEPLOY_ORDER = List.of("secondary", "primary");
@@ -99,9 +102,14 @@ class RegionalStackDeployIT {
 
         for (String role : DEPLOY_ORDER) {
             PARAMETERS.put(role, samconfigOverrides(role));
+            if (role.equals("primary")) {
+                // As scripts/deploy.sh does: the secondary replica's key, by the secondary stack's key ARN.
+                PARAMETERS.get(role).put("SecondaryTableKeyArn", outputs("secondary").get("TableKeyArn"));
+            }
             Result deploy = deploy(role);
             assertThat(deploy.exitCode())
-                    .as(() -> "sam deploy --config-env " + role + "\n" + deploy.tail() + "\n" + failedEvents(role))
+                    .as(() -> "sam deploy --config-env " + CONFIG + "-" + role + "\n" + deploy.tail() + "\n"
+                            + failedEvents(role))
                     .isZero();
             STACKS.put(role, describeStack(role));
         }
@@ -172,6 +180,16 @@ class RegionalStackDeployIT {
                 .endsWith(":function:payments-" + environment + "-api:live");
         assertThat(out.get("ParameterPath")).isEqualTo("/payments/" + environment + "/");
         assertThat(out.get("ApiEndpoint")).isNotBlank();
+        assertThat(out.get("TableKeyArn")).startsWith("arn:aws:kms:" + region + ":").contains(":key/");
+    }
+
+    @Test
+    void primary_namesTheSecondaryReplicaKeyByTheSecondaryStacksKeyArn() {
+        String secondaryKey = outputs("secondary").get("TableKeyArn");
+        Map<String, String> parameters = new TreeMap<>();
+        STACKS.get("primary").path("Parameters").forEach(p ->
+                parameters.put(p.path("ParameterKey").asText(), p.path("ParameterValue").asText()));
+        assertThat(parameters.get("SecondaryTableKeyArn")).isEqualTo(secondaryKey).doesNotContain(":alias/");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -226,7 +244,7 @@ class RegionalStackDeployIT {
         // run's EnvironmentName; region, capabilities, resolve_s3 and the rest still come from the config env.
         return run("sam-deploy-" + role, Map.of(), sam(), "deploy",
                 "--config-file", root.resolve("samconfig.toml").toString(),
-                "--config-env", role,
+                "--config-env", CONFIG + "-" + role,
                 "--template-file", buildDir.resolve("template.yaml").toString(),
                 "--stack-name", stackName(role),
                 "--parameter-overrides", String.join(" ", overrides),
@@ -286,8 +304,8 @@ class RegionalStackDeployIT {
      */
     static Map<String, String> samconfigOverrides(String role) throws IOException {
         String samconfig = Files.readString(root.resolve("samconfig.toml"));
-        int section = samconfig.indexOf("[" + role + ".deploy.parameters]");
-        assertThat(section).as("samconfig.toml has [%s.deploy.parameters]", role).isNotNegative();
+        int section = samconfig.indexOf("[" + CONFIG + "-" + role + ".deploy.parameters]");
+        assertThat(section).as("samconfig.toml has [%s-%s.deploy.parameters]", CONFIG, role).isNotNegative();
         int next = samconfig.indexOf("\n[", section + 1);
         String body = samconfig.substring(section, next < 0 ? samconfig.length() : next);
         Matcher line = Pattern.compile("(?m)^parameter_overrides\\s*=\\s*\"([^\"]*)\"").matcher(body);

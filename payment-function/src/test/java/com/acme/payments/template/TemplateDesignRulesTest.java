@@ -58,8 +58,14 @@ class TemplateDesignRulesTest {
             "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
             "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", "ec2:DescribeSubnets");
 
-    /** Interface endpoints the private function needs (no NAT): config, keys, logs, traces. */
-    static final List<String> INTERFACE_ENDPOINTS = List.of("ssm", "kms", "logs", "xray");
+    /** Interface endpoints the private function needs (no NAT): its SDK clients are DynamoDB (gateway) and SSM. */
+    static final List<String> INTERFACE_ENDPOINTS = List.of("ssm");
+    /**
+     * Interface endpoints nothing in the function calls from inside the VPC (SSM decrypts server-side, Lambda ships
+     * logs and invocation segments itself): each optional, behind its Enable parameter, off by default.
+     */
+    static final Map<String, String> OPTIONAL_INTERFACE_ENDPOINTS = Map.of(
+            "kms", "EnableKmsEndpoint", "logs", "EnableLogsEndpoint", "xray", "EnableXRayEndpoint");
 
     static final String HEALTH_ROUTE = "GET /health";
 
@@ -88,6 +94,8 @@ class TemplateDesignRulesTest {
                 new Rule("IAM: no wildcard actions, Resource \"*\" only where unavoidable", TemplateDesignRulesTest::iamWildcards),
                 new Rule("IAM: the SDK calls the code makes, on this environment's resources", TemplateDesignRulesTest::iamMatchesCode),
                 new Rule("KMS keys", TemplateDesignRulesTest::kmsKeys),
+                new Rule("subnets by AZ ID", TemplateDesignRulesTest::subnetsByAzId),
+                new Rule("reserved concurrency per environment", TemplateDesignRulesTest::reservedConcurrency),
                 new Rule("global table", TemplateDesignRulesTest::globalTable),
                 new Rule("SSM parameters", TemplateDesignRulesTest::ssmParameters),
                 new Rule("routes and JWT authorizer", TemplateDesignRulesTest::routes),
@@ -204,6 +212,80 @@ class TemplateDesignRulesTest {
                           SecurityGroupIds: [sg-1]
                     """.formatted(service, service, "%1$s"));
         }
+        String optionalEndpoint = """
+                Parameters:
+                  EnableKmsEndpoint: {Type: String, Default: '%s'}
+                Conditions:
+                  HasKmsEndpoint: !Equals [!Ref EnableKmsEndpoint, 'true']
+                Resources:
+                  RouteTable:
+                    Type: AWS::EC2::RouteTable
+                  Subnet:
+                    Type: AWS::EC2::Subnet
+                  Dynamo:
+                    Type: AWS::EC2::VPCEndpoint
+                    Properties:
+                      VpcEndpointType: Gateway
+                      ServiceName: !Sub com.amazonaws.${AWS::Region}.dynamodb
+                      RouteTableIds: [!Ref RouteTable]
+                  Ssm:
+                    Type: AWS::EC2::VPCEndpoint
+                    Properties:
+                      VpcEndpointType: Interface
+                      ServiceName: !Sub com.amazonaws.${AWS::Region}.ssm
+                      PrivateDnsEnabled: true
+                      SubnetIds: [!Ref Subnet]
+                      SecurityGroupIds: [sg-1]
+                  Kms:
+                    Type: AWS::EC2::VPCEndpoint
+                    %s
+                    Properties:
+                      VpcEndpointType: Interface
+                      ServiceName: !Sub com.amazonaws.${AWS::Region}.kms
+                      PrivateDnsEnabled: true
+                      SubnetIds: [!Ref Subnet]
+                      SecurityGroupIds: [sg-1]
+                """;
+        String subnet = """
+                Parameters:
+                  AvailabilityZoneIdA: {Type: String, Default: ''}
+                Conditions:
+                  HasAzOverrideA: !Not [!Equals [!Ref AvailabilityZoneIdA, '']]
+                Mappings:
+                  AvailabilityZoneIds:
+                    us-east-1: {A: use1-az1, B: use1-az2}
+                    us-east-2: {A: use2-az1, B: use2-az2}
+                Resources:
+                  Subnet:
+                    Type: AWS::EC2::Subnet
+                    Properties:
+                      VpcId: vpc-1
+                      %s
+                """;
+        String key = """
+                Resources:
+                  TableKey:
+                    Type: AWS::KMS::Key
+                    DeletionPolicy: %s
+                    Properties:
+                      EnableKeyRotation: true
+                      KeyPolicy:
+                        Statement:
+                          - Effect: Allow
+                            Principal: {Service: cloudwatch.amazonaws.com}
+                            Action: [kms:Decrypt]
+                            Resource: '*'
+                            %s
+                """;
+        String concurrency = """
+                Conditions:
+                  HasReservedConcurrency: !Not [!Equals [!Ref ReservedConcurrency, '0']]
+                Resources:
+                  PaymentFunction:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      ReservedConcurrentExecutions: %s
+                """;
         return Stream.of(
                 Arguments.of("nested stack", rule("no nested stacks"),
                         nested.formatted("AWS::CloudFormation::Stack"), nested.formatted("AWS::EC2::VPC"),
@@ -247,11 +329,48 @@ class TemplateDesignRulesTest {
                         endpoints.formatted(interfaceEndpoints.toString().formatted("false")),
                         endpoints.formatted(interfaceEndpoints.toString().formatted("true")),
                         "ssm: Interface endpoint with PrivateDnsEnabled"),
-                Arguments.of("missing KMS endpoint", rule("VPC endpoints"),
+                Arguments.of("missing SSM endpoint", rule("VPC endpoints"),
                         endpoints.formatted(interfaceEndpoints.toString().formatted("true")
-                                .replace(".kms", ".kinesis-streams")),
+                                .replace(".ssm", ".kinesis-streams")),
                         endpoints.formatted(interfaceEndpoints.toString().formatted("true")),
-                        "kms: Interface endpoint"));
+                        "ssm: Interface endpoint"),
+                Arguments.of("optional endpoint created unconditionally", rule("VPC endpoints"),
+                        optionalEndpoint.formatted("false", ""),
+                        optionalEndpoint.formatted("false", "Condition: HasKmsEndpoint"),
+                        "kms: optional endpoint must exist only under"),
+                Arguments.of("optional endpoint on by default", rule("VPC endpoints"),
+                        optionalEndpoint.formatted("true", "Condition: HasKmsEndpoint"),
+                        optionalEndpoint.formatted("false", "Condition: HasKmsEndpoint"),
+                        "EnableKmsEndpoint must default to 'false'"),
+                Arguments.of("subnet placed by account-specific AZ name", rule("subnets by AZ ID"),
+                        subnet.formatted("AvailabilityZone: !Select [0, !GetAZs '']"),
+                        subnet.formatted("AvailabilityZoneId: !If [HasAzOverrideA, !Ref AvailabilityZoneIdA, "
+                                + "!FindInMap [AvailabilityZoneIds, !Ref 'AWS::Region', A]]"),
+                        "Subnet: AvailabilityZoneId"),
+                Arguments.of("table key retained even when its first create rolls back", rule("KMS keys"),
+                        key.formatted("Retain", "Condition: {StringEquals: {'aws:SourceAccount': !Ref AWS::AccountId}}"),
+                        key.formatted("RetainExceptOnCreate",
+                                "Condition: {StringEquals: {'aws:SourceAccount': !Ref AWS::AccountId}}"),
+                        "TableKey: DeletionPolicy Retain leaks a key"),
+                Arguments.of("service principal in a key policy without a source condition", rule("KMS keys"),
+                        key.formatted("RetainExceptOnCreate", ""),
+                        key.formatted("RetainExceptOnCreate",
+                                "Condition: {StringEquals: {'aws:SourceAccount': !Ref AWS::AccountId}}"),
+                        "service principal cloudwatch.amazonaws.com without"),
+                Arguments.of("reserved concurrency always on", rule("reserved concurrency per environment"),
+                        concurrency.formatted("!Ref ReservedConcurrency"),
+                        concurrency.formatted("!If [HasReservedConcurrency, !Ref ReservedConcurrency, !Ref AWS::NoValue]"),
+                        "ReservedConcurrentExecutions must be"),
+                Arguments.of("secondary replica key named by alias", rule("global table"),
+                        table.formatted("Condition: IsPrimary", """
+                                - Region: !Ref SecondaryRegion
+                                          SSESpecification:
+                                            KMSMasterKeyId: !Sub arn:aws:kms:${SecondaryRegion}:${AWS::AccountId}:alias/x"""),
+                        table.formatted("Condition: IsPrimary", """
+                                - Region: !Ref SecondaryRegion
+                                          SSESpecification:
+                                            KMSMasterKeyId: !Ref SecondaryTableKeyArn"""),
+                        "KMSMasterKeyId must be !Ref SecondaryTableKeyArn"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -290,7 +409,7 @@ class TemplateDesignRulesTest {
     @Test
     void contract_isReadFromTheDocs() {
         // The rules compare against these; an empty set read from a reworded document would make them vacuous.
-        assertThat(contract.outputs()).hasSize(10).contains("VpcId", "ApiEndpoint", "ParameterPath");
+        assertThat(contract.outputs()).hasSize(11).contains("VpcId", "ApiEndpoint", "ParameterPath", "TableKeyArn");
         assertThat(contract.environment()).contains("PAYMENTS_TABLE_NAME", "PAYMENTS_PARAMETER_PATH")
                 .doesNotContain("AWS_REGION");
         assertThat(contract.handler()).isEqualTo("com.acme.payments.function.PaymentHandler::handleRequest");
@@ -345,7 +464,10 @@ class TemplateDesignRulesTest {
         return violations;
     }
 
-    /** Design rule 5: no NAT, so DynamoDB (gateway) and SSM, KMS, Logs, X-Ray (interface) need endpoints. */
+    /**
+     * Design rule 5: no NAT, so DynamoDB (gateway) and SSM (interface) need endpoints; KMS, Logs and X-Ray endpoints
+     * are optional (off by default, behind their Enable parameter), since nothing in the function calls them.
+     */
     static List<String> vpcEndpoints(Map<String, Object> t) {
         List<String> violations = new ArrayList<>();
         Map<String, Map<String, Object>> byService = new LinkedHashMap<>();
@@ -357,8 +479,27 @@ class TemplateDesignRulesTest {
             } else {
                 violations.add(id + ": ServiceName must be !Sub com.amazonaws.${AWS::Region}.<service>, is " + serviceName);
             }
-            if (r.containsKey("Condition")) {
-                violations.add(id + ": conditional endpoint; the function cannot work without it");
+        });
+        resourcesOfType(t, "AWS::EC2::VPCEndpoint").forEach((id, r) -> {
+            String serviceName = String.valueOf(map(r.get("Properties")).get("ServiceName"));
+            Matcher m = Pattern.compile("com\\.amazonaws\\.\\$\\{AWS::Region}\\.([a-z0-9.-]+)").matcher(serviceName);
+            String service = m.find() ? m.group(1) : "?";
+            String parameter = OPTIONAL_INTERFACE_ENDPOINTS.get(service);
+            if (parameter == null) {
+                if (r.containsKey("Condition")) {
+                    violations.add(id + ": conditional endpoint; the function cannot work without it");
+                }
+                return;
+            }
+            Object condition = map(t.get("Conditions")).get(String.valueOf(r.get("Condition")));
+            if (!Map.of("Fn::Equals", List.of(Map.of("Ref", parameter), "true")).equals(condition)) {
+                violations.add(service + ": optional endpoint must exist only under !Equals [!Ref " + parameter
+                        + ", 'true'], has condition " + r.get("Condition"));
+            }
+            Object defaultValue = map(map(t.get("Parameters")).get(parameter)).get("Default");
+            if (!"false".equals(defaultValue)) {
+                violations.add(parameter + " must default to 'false' (nothing in the function needs it), is "
+                        + defaultValue);
             }
         });
         Set<Object> routeTables = refsTo(t, "AWS::EC2::RouteTable", false);
@@ -370,7 +511,9 @@ class TemplateDesignRulesTest {
             violations.add("dynamodb: Gateway endpoint must be on every private route table " + routeTables
                     + ", is on " + dynamo.get("RouteTableIds"));
         }
-        for (String service : INTERFACE_ENDPOINTS) {
+        List<String> present = new ArrayList<>(INTERFACE_ENDPOINTS);
+        OPTIONAL_INTERFACE_ENDPOINTS.keySet().stream().filter(byService::containsKey).sorted().forEach(present::add);
+        for (String service : present) {
             Map<String, Object> p = map(map(byService.get(service)).get("Properties"));
             if (!"Interface".equals(p.get("VpcEndpointType")) || !Boolean.TRUE.equals(p.get("PrivateDnsEnabled"))) {
                 violations.add(service + ": Interface endpoint with PrivateDnsEnabled: true missing (type "
@@ -435,14 +578,47 @@ class TemplateDesignRulesTest {
         return violations;
     }
 
+    /**
+     * The background reconciler: the same jar and role as the API function, the ReconcilerHandler, in the same VPC
+     * and log group, invoked only by a schedule (issue 11: no payment depends on a GET to settle).
+     */
+    static List<String> reconciler(Map<String, Object> t, Map<String, Object> f, Map<String, Object> api) {
+        List<String> violations = new ArrayList<>();
+        Map<String, Object> p = map(f.get("Properties"));
+        Map<String, Object> apiProps = map(api.get("Properties"));
+        expect(violations, "Reconciler Runtime", p.get("Runtime"), "java25");
+        expect(violations, "Reconciler Handler", p.get("Handler"),
+                "com.acme.payments.function.ReconcilerHandler::handleRequest");
+        expect(violations, "Reconciler CodeUri", p.get("CodeUri"), apiProps.get("CodeUri"));
+        expect(violations, "Reconciler Role", p.get("Role"), apiProps.get("Role"));
+        expect(violations, "Reconciler VpcConfig", p.get("VpcConfig"), apiProps.get("VpcConfig"));
+        expect(violations, "Reconciler LogGroup", map(p.get("LoggingConfig")).get("LogGroup"),
+                map(apiProps.get("LoggingConfig")).get("LogGroup"));
+        expect(violations, "Reconciler Metadata.BuildMethod", map(f.get("Metadata")).get("BuildMethod"), "makefile");
+        Map<String, Object> events = map(p.get("Events"));
+        if (events.isEmpty() || !events.values().stream().allMatch(e -> "Schedule".equals(map(e).get("Type")))) {
+            violations.add("the reconciler must be invoked by a Schedule event and nothing else, has " + events);
+        }
+        Map<String, Object> tableProps = resourcesOfType(t, "AWS::DynamoDB::GlobalTable").values().stream()
+                .findFirst().map(r -> map(r.get("Properties"))).orElse(Map.of());
+        boolean hasIndex = list(tableProps.get("GlobalSecondaryIndexes")).stream()
+                .anyMatch(g -> "pending-calls-index".equals(map(g).get("IndexName")));
+        if (!hasIndex) {
+            violations.add("the table needs the sparse pending-calls-index the reconciler reads");
+        }
+        return violations;
+    }
+
     /** SnapStart on published versions, the alias the API calls, Java 25, the documented handler, in the VPC. */
     static List<String> function(Map<String, Object> t) {
         List<String> violations = new ArrayList<>();
         Map<String, Map<String, Object>> functions = resourcesOfType(t, "AWS::Serverless::Function");
-        if (functions.size() != 1 || !functions.containsKey("PaymentFunction")) {
-            violations.add("expected exactly one AWS::Serverless::Function PaymentFunction, found " + functions.keySet());
+        if (!functions.keySet().equals(java.util.Set.of("PaymentFunction", "ReconcilerFunction"))) {
+            violations.add("expected the AWS::Serverless::Functions PaymentFunction and ReconcilerFunction, found "
+                    + functions.keySet());
             return violations;
         }
+        violations.addAll(reconciler(t, functions.get("ReconcilerFunction"), functions.get("PaymentFunction")));
         if (!resourcesOfType(t, "AWS::Lambda::Function").isEmpty()) {
             violations.add("plain AWS::Lambda::Function present; the API must call a SnapStart alias");
         }
@@ -594,11 +770,26 @@ class TemplateDesignRulesTest {
             if (!Boolean.TRUE.equals(p.get("EnableKeyRotation"))) {
                 violations.add(id + ": EnableKeyRotation must be true");
             }
+            if ("Retain".equals(r.get("DeletionPolicy"))) {
+                violations.add(id + ": DeletionPolicy Retain leaks a key on every failed first create; use "
+                        + "RetainExceptOnCreate");
+            }
             for (Object s : list(map(p.get("KeyPolicy")).get("Statement"))) {
                 Map<String, Object> statement = map(s);
                 Object principal = statement.get("Principal");
                 if ("*".equals(principal) || "*".equals(map(principal).get("AWS"))) {
                     violations.add(id + ": key policy grants to any principal");
+                }
+                Object service = map(principal).get("Service");
+                if (service != null) {
+                    Map<String, Object> conditions = new LinkedHashMap<>();
+                    map(statement.get("Condition")).values().forEach(c -> conditions.putAll(map(c)));
+                    boolean bound = conditions.containsKey("aws:SourceAccount") || conditions.containsKey("aws:SourceArn")
+                            || conditions.containsKey("kms:EncryptionContext:aws:logs:arn");
+                    if (!bound) {
+                        violations.add(id + ": service principal " + service + " without aws:SourceAccount/aws:SourceArn "
+                                + "(or the logs encryption context) condition: any account's resource could use the key");
+                    }
                 }
                 boolean wildcard = strings(statement.get("Action")).stream().anyMatch(TemplateDesignRulesTest::isWildcardAction);
                 if (wildcard && !accountRoot.equals(map(principal).get("AWS"))) {
@@ -648,14 +839,24 @@ class TemplateDesignRulesTest {
                 "IndexName", "merchant-created-index",
                 "KeySchema", List.of(Map.of("AttributeName", "gsi1pk", "KeyType", "HASH"),
                         Map.of("AttributeName", "gsi1sk", "KeyType", "RANGE")),
-                "Projection", Map.of("ProjectionType", "ALL"))));
+                "Projection", Map.of("ProjectionType", "ALL")), Map.of(
+                "IndexName", "pending-calls-index",
+                "KeySchema", List.of(Map.of("AttributeName", "gsi2pk", "KeyType", "HASH"),
+                        Map.of("AttributeName", "gsi2sk", "KeyType", "RANGE")),
+                "Projection", Map.of("ProjectionType", "KEYS_ONLY"))));
         expect(violations, "TimeToLiveSpecification", p.get("TimeToLiveSpecification"),
                 Map.of("AttributeName", "expiresAt", "Enabled", true));
         expect(violations, "SSESpecification", p.get("SSESpecification"), Map.of("SSEEnabled", true, "SSEType", "KMS"));
         for (Object replica : list(p.get("Replicas"))) {
             Map<String, Object> r = map(replica);
-            if (map(r.get("SSESpecification")).get("KMSMasterKeyId") == null) {
+            Object keyId = map(r.get("SSESpecification")).get("KMSMasterKeyId");
+            if (keyId == null) {
                 violations.add("replica " + r.get("Region") + ": no customer managed key (SSESpecification.KMSMasterKeyId)");
+            } else if (Map.of("Ref", "SecondaryRegion").equals(r.get("Region"))
+                    && !Map.of("Ref", "SecondaryTableKeyArn").equals(keyId)) {
+                // DynamoDB stores the key ARN: an alias shows as drift and re-keys silently when the alias moves.
+                violations.add("replica SecondaryRegion: KMSMasterKeyId must be !Ref SecondaryTableKeyArn (the "
+                        + "secondary stack's key ARN), is " + keyId);
             }
             expect(violations, "replica " + r.get("Region") + " PITR", r.get("PointInTimeRecoverySpecification"),
                     Map.of("PointInTimeRecoveryEnabled", true));
@@ -763,6 +964,53 @@ class TemplateDesignRulesTest {
             if (!present.contains(required)) {
                 violations.add("no alarm on " + required);
             }
+        }
+        return violations;
+    }
+
+    /**
+     * Subnets are placed by AZ ID (the same physical zone in every account; names are shuffled per account), from
+     * a parameter or the per-region mapping, never by {@code !GetAZs} index.
+     */
+    static List<String> subnetsByAzId(Map<String, Object> t) {
+        List<String> violations = new ArrayList<>();
+        resourcesOfType(t, "AWS::EC2::Subnet").forEach((id, r) -> {
+            Map<String, Object> p = map(r.get("Properties"));
+            if (p.containsKey("AvailabilityZone") || !p.containsKey("AvailabilityZoneId")) {
+                violations.add(id + ": AvailabilityZoneId (an AZ ID) instead of AvailabilityZone, is "
+                        + p.getOrDefault("AvailabilityZone", p.get("AvailabilityZoneId")));
+            }
+            walk(p, node -> {
+                if (node instanceof Map<?, ?> m && m.containsKey("Fn::GetAZs")) {
+                    violations.add(id + ": Fn::GetAZs picks account-specific AZ names");
+                }
+            });
+        });
+        Map<String, Object> mapping = map(map(t.get("Mappings")).get("AvailabilityZoneIds"));
+        for (String region : List.of("us-east-1", "us-east-2")) {
+            Map<String, Object> ids = map(mapping.get(region));
+            if (ids.get("A") == null || ids.get("B") == null || ids.get("A").equals(ids.get("B"))) {
+                violations.add("Mappings AvailabilityZoneIds." + region + " needs two different AZ IDs A and B");
+            }
+        }
+        return violations;
+    }
+
+    /** ReservedConcurrency 0 reserves nothing (dev); any other value is reserved (prod). */
+    static List<String> reservedConcurrency(Map<String, Object> t) {
+        List<String> violations = new ArrayList<>();
+        Object condition = map(t.get("Conditions")).get("HasReservedConcurrency");
+        if (!Map.of("Fn::Not", List.of(Map.of("Fn::Equals", List.of(Map.of("Ref", "ReservedConcurrency"), "0"))))
+                .equals(condition)) {
+            violations.add("condition HasReservedConcurrency must be !Not [!Equals [!Ref ReservedConcurrency, '0']], is "
+                    + condition);
+        }
+        Object reserved = map(map(resources(t).get("PaymentFunction")).get("Properties")).get("ReservedConcurrentExecutions");
+        Object expected = Map.of("Fn::If", List.of("HasReservedConcurrency", Map.of("Ref", "ReservedConcurrency"),
+                Map.of("Ref", "AWS::NoValue")));
+        if (!expected.equals(reserved)) {
+            violations.add("ReservedConcurrentExecutions must be !If [HasReservedConcurrency, !Ref ReservedConcurrency, "
+                    + "!Ref AWS::NoValue] (0 must not mean 'throttle everything'), is " + reserved);
         }
         return violations;
     }

@@ -51,7 +51,7 @@ public record CreatePaymentCommand(Money amount, PaymentMethodToken paymentMetho
         }
         PaymentMethodToken token = collect(errors, () -> PaymentMethodToken.of(paymentMethod));
         if (description != null) {
-            if (description.length() > MAX_DESCRIPTION) {
+            if (characters(description) > MAX_DESCRIPTION) {
                 errors.add(new FieldError("description", "must be at most " + MAX_DESCRIPTION + " characters"));
             }
             if (PanDetector.containsPan(description)) {
@@ -86,9 +86,9 @@ public record CreatePaymentCommand(Money amount, PaymentMethodToken paymentMetho
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             String key = e.getKey();
             String value = e.getValue();
-            if (key.isEmpty() || key.length() > MAX_METADATA_KEY || hasControlCharacters(key)) {
+            if (key.isEmpty() || characters(key) > MAX_METADATA_KEY || hasControlCharacters(key)) {
                 errors.add(new FieldError("metadata", "keys must be 1-" + MAX_METADATA_KEY + " printable characters"));
-            } else if (value == null || value.length() > MAX_METADATA_VALUE || hasControlCharacters(value)) {
+            } else if (value == null || characters(value) > MAX_METADATA_VALUE || hasControlCharacters(value)) {
                 // The field name is sent back to the client: never build it from a key that holds a card number.
                 String field = PanDetector.containsPan(key) ? "metadata" : "metadata." + key;
                 errors.add(new FieldError(field, "must be a string of at most " + MAX_METADATA_VALUE
@@ -98,6 +98,11 @@ public record CreatePaymentCommand(Money amount, PaymentMethodToken paymentMetho
                 errors.add(new FieldError("metadata", "must not contain a card number"));
             }
         }
+    }
+
+    /** Characters as the contract's maxLength counts them (code points, not UTF-16 units: one emoji is one). */
+    private static int characters(String s) {
+        return s.codePointCount(0, s.length());
     }
 
     static boolean hasControlCharacters(String s) {

@@ -138,7 +138,9 @@ public final class DynamoDbPaymentStore implements PaymentStore {
             throw new InvalidCursorException();
         }
         // A cursor from another merchant's listing would start this query in their partition: refuse it.
-        if (parts.length != 4 || !parts[2].equals(expectedPartition) || !parts[0].startsWith("PAYMENT#")) {
+        // DynamoDB refuses an empty key attribute in ExclusiveStartKey (a 500 for a bad cursor): refuse it first.
+        if (parts.length != 4 || !parts[2].equals(expectedPartition) || !parts[0].startsWith("PAYMENT#")
+                || java.util.Arrays.stream(parts).anyMatch(String::isEmpty)) {
             throw new InvalidCursorException();
         }
         return Map.of(TableKeys.PK, AttributeValue.fromS(parts[0]), TableKeys.SK, AttributeValue.fromS(parts[1]),

@@ -82,4 +82,12 @@ class CursorTest {
     private static String encode(String raw) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
+
+    @org.junit.jupiter.api.Test
+    void aCursorWithAnEmptyKeyPart_isRefused_beforeDynamoDbCouldAnswer500() {
+        String cursor = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                ("PAYMENT#x\n\n" + PARTITION + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DynamoDbPaymentStore.decodeCursor(cursor, PARTITION))
+                .isInstanceOf(com.acme.payments.port.InvalidCursorException.class);
+    }
 }
