@@ -371,7 +371,9 @@ def permission_checks(account, partition, env, slr_exists):
             "lambda:PublishVersion", "ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateVpcEndpoint",
             "ec2:CreateVpcPeeringConnection", "ec2:AcceptVpcPeeringConnection", "ec2:CreateRoute",
             "kms:CreateKey", "kms:CreateAlias", "ssm:PutParameter", "logs:CreateLogGroup",
-            "logs:PutDataProtectionPolicy", "apigateway:POST", "s3:PutObject"], ["*"], []),
+            "logs:PutDataProtectionPolicy", "apigateway:POST", "s3:PutObject",
+            # The reconciler's schedule (EventBridge rule invoking the function).
+            "events:PutRule", "events:PutTargets", "lambda:AddPermission"], ["*"], []),
     ]
     for region in REGIONS.values():
         groups.append((f"global table in {region}", [

@@ -338,7 +338,7 @@ aws --region "$P" iam delete-user --user-name "$E2E_ENV-deployer" >/dev/null 2>&
 aws --region "$P" iam create-user --user-name "$E2E_ENV-deployer" >/dev/null
 # Everything the stack needs except the service-linked role and the KMS grant on the table keys.
 printf '%s' '{"Version":"2012-10-17","Statement":[
-  {"Effect":"Allow","Action":["cloudformation:*","iam:CreateRole","iam:PutRolePolicy","iam:PassRole","iam:GetRole","iam:SimulatePrincipalPolicy","lambda:*","ec2:*","ssm:*","logs:*","apigateway:*","s3:*","sts:GetCallerIdentity","dynamodb:*","kms:CreateKey","kms:CreateAlias","kms:DescribeKey","kms:Decrypt","kms:Encrypt"],"Resource":"*"}]}' \
+  {"Effect":"Allow","Action":["cloudformation:*","iam:CreateRole","iam:PutRolePolicy","iam:PassRole","iam:GetRole","iam:SimulatePrincipalPolicy","lambda:*","ec2:*","ssm:*","logs:*","apigateway:*","s3:*","events:*","sts:GetCallerIdentity","dynamodb:*","kms:CreateKey","kms:CreateAlias","kms:DescribeKey","kms:Decrypt","kms:Encrypt"],"Resource":"*"}]}' \
   > "$PF/deployer-policy.json"
 aws --region "$P" iam put-user-policy --user-name "$E2E_ENV-deployer" --policy-name deploy --policy-document "file://$PF/deployer-policy.json"
 read -r DEPLOYER_KEY DEPLOYER_SECRET < <(aws --region "$P" iam create-access-key --user-name "$E2E_ENV-deployer" \

@@ -64,10 +64,12 @@ def main(template_path, environment_name, out_dir):
     resources = template["Resources"]
 
     tables = [r for r in resources.values() if r["Type"] == "AWS::DynamoDB::GlobalTable"]
-    functions = [r for r in resources.values()
-                 if r["Type"] == "AWS::Serverless::Function" and "Environment" in r["Properties"]]
+    # The API function (the template also has the scheduled ReconcilerFunction, with the same environment).
+    functions = [r for name, r in resources.items()
+                 if name == "PaymentFunction" and r["Type"] == "AWS::Serverless::Function"
+                 and "Environment" in r["Properties"]]
     if len(tables) != 1 or len(functions) != 1:
-        raise SystemExit(f"local_env: expected one global table and one function with an environment, "
+        raise SystemExit(f"local_env: expected one global table and the PaymentFunction with an environment, "
                          f"found {len(tables)} and {len(functions)}")
     table = tables[0]["Properties"]
     create = {

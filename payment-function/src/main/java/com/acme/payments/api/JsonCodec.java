@@ -69,7 +69,9 @@ public final class JsonCodec {
             if (parser.nextToken() != null) {
                 throw new BadRequestException(400, "Malformed request", "body", "must contain exactly one JSON value");
             }
-        } catch (JsonProcessingException e) {
+        } catch (JsonProcessingException | NumberFormatException | ArithmeticException e) {
+            // Numbers are read as exact decimals: one whose exponent no decimal can hold (1.5e4004111111111111111)
+            // is refused like any other unreadable JSON, never a 500.
             throw new BadRequestException(400, "Malformed request", "body", "is not valid JSON");
         } catch (java.io.IOException e) {
             throw new BadRequestException(400, "Malformed request", "body", "could not be read");

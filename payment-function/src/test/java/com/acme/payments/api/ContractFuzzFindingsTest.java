@@ -33,6 +33,15 @@ class ContractFuzzFindingsTest {
         assertThat(refused.body()).contains("\"field\":\"amount\"", "not a fraction");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"1.5e4004111111111111111", "{\"amount\":1e999999999999,\"currency\":\"USD\"}",
+            "{\"amount\":1e-999999999999}"})
+    void aNumberNoDecimalCanHold_isA400_neverA500(String body) {
+        HandlerHarness.Response refused = harness.post("/payments", body).send();
+
+        assertThat(refused.status()).isEqualTo(400);
+    }
+
     @Test
     void textLengths_countCharacters_notUtf16Units() {
         String emoji = "\uD83D\uDE00";
