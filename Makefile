@@ -17,7 +17,7 @@ MVNW = JAVA_HOME="$$(cat $(JAVA_HOME_FILE))" $(REPO_ROOT)/mvnw -B -ntp -f $(REPO
 # its own fragment. Optional include, so the other targets work before the fragment exists.
 -include $(REPO_ROOT)/scripts/sam-build-target.mk
 
-.PHONY: help bootstrap build test fuzz local token invoke deploy teardown bench emulator-start emulator-stop clean simulate
+.PHONY: help bootstrap build test fuzz local token invoke deploy teardown failover smoke bench emulator-start emulator-stop clean simulate
 
 help: ## List the targets
 	@printf 'Usage: make <target>\n\n'
@@ -69,6 +69,12 @@ invoke: ## One event through the handler in a fresh JVM against the local stack:
 
 deploy: ## Ordered two-region deploy (real AWS, or the emulator when AWS_ENDPOINT_URL is set): make deploy ENV=dev [ARGS="--dry-run"]
 	$(REPO_ROOT)/scripts/deploy.sh --env "$${ENV:?set ENV=<environment>}" $(ARGS)
+
+failover: ## Move writes to another region (fence, wait, promote, smoke): make failover ENV=dev TO=us-east-2 [ARGS="--emergency"]
+	$(REPO_ROOT)/scripts/failover.sh --env "$${ENV:?set ENV=<environment>}" --to "$${TO:?set TO=<region>}" $(ARGS)
+
+smoke: ## The function smoke test in the active region, and a refused write in the other: make smoke ENV=dev
+	$(REPO_ROOT)/scripts/smoke.sh --env "$${ENV:?set ENV=<environment>}"
 
 teardown: ## Reverse of deploy: make teardown ENV=dev [ARGS=--yes]
 	$(REPO_ROOT)/scripts/teardown.sh --env "$${ENV:?set ENV=<environment>}" $(ARGS)

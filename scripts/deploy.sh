@@ -4,8 +4,8 @@
 #   scripts/deploy.sh --env <env> [--config <config>] [--samconfig <file>] [--dry-run] [--from <step>]
 #                     [--allow-table-rekey]
 #
-# Steps: preflight, build, deploy-primary, deploy-secondary, secrets, peering, routes,
-# handoff, smoke. Every step reads its inputs from AWS (stack outputs, tags, SSM), never
+# Steps: preflight, build, deploy-primary, deploy-secondary, secrets, active-region, peering,
+# routes, handoff, smoke. Every step reads its inputs from AWS (stack outputs, tags, SSM), never
 # from an earlier step's memory, so a run that died anywhere is resumed by running again,
 # with or without --from. A run that changes nothing ends with "no changes".
 #
@@ -20,8 +20,12 @@ set -euo pipefail
 
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/active_region.sh
+source "$ROOT/scripts/lib/active_region.sh"
+# shellcheck source=lib/smoke.sh
+source "$ROOT/scripts/lib/smoke.sh"
 
-STEPS=(preflight build deploy-primary deploy-secondary secrets peering routes handoff smoke)
+STEPS=(preflight build deploy-primary deploy-secondary secrets active-region peering routes handoff smoke)
 
 usage() {
   cat <<EOF
@@ -78,7 +82,7 @@ resume_args() {
 
 on_exit() {
   local rc=$?
-  rm -rf "$WORK"
+  rm -rf "$WORK" "$SMOKE_DIR"
   if (( rc != 0 && FINISHED == 0 )) && [[ -n $CURRENT_STEP ]]; then
     {
       echo
@@ -369,7 +373,42 @@ step_secrets() {
   fi
 }
 
-# ---- 6. peering -------------------------------------------------------------------------
+# ---- 6. active-region -------------------------------------------------------------------
+# The write fence's record (scripts/lib/active_region.sh, docs/deploy.md "One writer at a
+# time"): created on the first deployment with the primary active, epoch 1, in the primary's
+# replica, and never touched again here: after a failover a redeploy must not move writes back.
+# Only scripts/failover.sh moves it. Without it no region takes writes and /health is 503.
+step_active_region() {
+  CURRENT_REGION="$PRIMARY_REGION"
+  ar_read "$PRIMARY_REGION"
+  case "$AR_STATE" in
+    MISSING)
+      if ar_write "$PRIMARY_REGION" "$PRIMARY_REGION" 1 absent; then
+        changed "$PRIMARY_REGION: active-region record created, $PRIMARY_REGION active (epoch 1)"
+      else
+        say "$PRIMARY_REGION: an active-region record appeared meanwhile, left untouched"
+      fi
+      ar_read "$PRIMARY_REGION" ;;
+    OK) say "$PRIMARY_REGION: $(ar_describe); left as it is (scripts/failover.sh moves it)" ;;
+    *) die "cannot read the active-region record in $PRIMARY_REGION: $(ar_describe)" ;;
+  esac
+  local want_epoch="$AR_EPOCH" deadline=$(( SECONDS + 60 ))
+  # Each region's function reads its own replica: the secondary must see the record too.
+  CURRENT_REGION="$SECONDARY_REGION"
+  while :; do
+    ar_read "$SECONDARY_REGION"
+    if [[ $AR_STATE == NO_TABLE && -n ${AWS_ENDPOINT_URL:-} ]]; then
+      say "$SECONDARY_REGION: no table replica (the emulator models none; make local creates and syncs one)"; return 0
+    fi
+    if [[ $AR_STATE == OK ]] && (( AR_EPOCH >= want_epoch )); then
+      say "$SECONDARY_REGION: sees $(ar_describe)"; return 0
+    fi
+    (( SECONDS < deadline )) || die "$SECONDARY_REGION still sees '$(ar_describe)' after 60 s: is the global table replicating?"
+    sleep 2
+  done
+}
+
+# ---- 7. peering -------------------------------------------------------------------------
 # find_pcx <requester-vpc> <accepter-vpc>: "pcx-id<TAB>status" of the one live connection
 # between the two VPCs, or nothing. Duplicates can only come from outside this script; the
 # active one wins and the others are named so a person can delete them.
@@ -449,7 +488,7 @@ step_peering() {
   say "$pcx active between $req ($PRIMARY_REGION) and $acc ($SECONDARY_REGION)"
 }
 
-# ---- 7. routes --------------------------------------------------------------------------
+# ---- 8. routes --------------------------------------------------------------------------
 step_routes() {
   ensure_outputs primary secondary
   local pcx role region peer_cidr rtb target state rtbs targets
@@ -481,7 +520,7 @@ step_routes() {
   done
 }
 
-# ---- 8. handoff -------------------------------------------------------------------------
+# ---- 9. handoff -------------------------------------------------------------------------
 # want_handoff <role> <pcx>: "key<TAB>value" lines: what <role>'s region must know of the other.
 want_handoff() {
   local other; other="$(other_role "$1")"
@@ -526,7 +565,7 @@ step_handoff() {
   done
 }
 
-# ---- 9. smoke ---------------------------------------------------------------------------
+# ---- 10. smoke ---------------------------------------------------------------------------
 declare -A SUMMARY=()
 SMOKE_FAILURES=0 SMOKE_REGIONS=""
 fail_in() { SMOKE_FAILURES=$(( SMOKE_FAILURES + 1 )); [[ " $SMOKE_REGIONS" == *" $1 "* ]] || SMOKE_REGIONS+="$1 "; }
@@ -577,10 +616,30 @@ step_smoke() {
     printf '    %-10s %-10s %-17s %-34s %-7s %-8s %s\n' "$role" "$(region_of "$role")" "${SUMMARY[$role:stack]}" \
       "${SUMMARY[$role:peering]}" "${SUMMARY[$role:routes]}" "${SUMMARY[$role:handoff]}" "${SUMMARY[$role:health]}"
   done
+  smoke_function
   if (( SMOKE_FAILURES )); then
     CURRENT_REGION="${SMOKE_REGIONS% }"   # the failure message names where the problems are
     die "smoke found $SMOKE_FAILURES problem(s), listed above"
   fi
+}
+
+# The function itself, in the region the active-region record names (scripts/lib/smoke.sh):
+# health, a real create -> get -> cancel there, and a write refused by the standby. A deploy
+# whose function cannot reach its data, or that lets both regions write, does not go green.
+smoke_function() {
+  local active standby
+  CURRENT_REGION="$PRIMARY_REGION"
+  ar_read "$PRIMARY_REGION"
+  if [[ $AR_STATE != OK || $AR_ACTIVE == none ]]; then
+    warn "no region takes writes: $PRIMARY_REGION sees $(ar_describe)"; fail_in "$PRIMARY_REGION"
+    echo "    function smoke: not run (no active region)"; return
+  fi
+  active="$AR_ACTIVE"
+  standby="$( [[ $active == "$PRIMARY_REGION" ]] && echo "$SECONDARY_REGION" || echo "$PRIMARY_REGION")"
+  CURRENT_REGION="$active"
+  smoke_regions "$active" "$standby"
+  (( SMOKE_FAILED == 0 )) || fail_in "$active"
+  echo "    function smoke ($active active): $SMOKE_RESULT"
 }
 
 # GET <endpoint>/health; prints the verdict, fails on AWS when it is not 200.

@@ -8,10 +8,12 @@
 #      (discovery, JWKS, RS256 tokens: `make token MERCHANT=m_1`); the emulator's Lambda invokes run the shaded
 #      jar under aws-lambda-rie + the Java runtime interface client, one per region
 #      (ports: LAMBDA_RIE_PORTS=us-east-1=N,us-east-2=M, default free ones; logs .local/loop-$PORT/lambda-<region>.log)
+#      Then it runs the function smoke test (scripts/smoke.sh) against it.
 # Ctrl-C stops everything it started.
 #
 # Settings (environment): ENV=dev PORT=3000 SECONDARY_PORT=3001 PROCESSOR_PORT=8089 EMULATOR_PORT=4566
-# ISSUER_PORT=3002; LOCAL_DEV_IDENTITY=1 is the explicit opt-in to trust X-Dev-Merchant and unsigned tokens
+# ISSUER_PORT=3002 CONTROL_PORT=PORT+3 (the runtime's own port: the emulator's Lambda proxy and the region outage
+# switches); LOCAL_DEV_IDENTITY=1 is the explicit opt-in to trust X-Dev-Merchant and unsigned tokens
 # instead of validating tokens (for tools that cannot get one).
 # LOCAL_EXIT_WHEN_READY=1 returns once ready, leaving the processes running (used by tests; stop them with
 # `scripts/local.sh stop`).
@@ -25,6 +27,7 @@ SECONDARY_PORT="${SECONDARY_PORT:-3001}"
 PROCESSOR_PORT="${PROCESSOR_PORT:-8089}"
 EMULATOR_PORT="${EMULATOR_PORT:-4566}"
 ISSUER_PORT="${ISSUER_PORT:-3002}"
+CONTROL_PORT="${CONTROL_PORT:-$((PORT + 3))}"
 STATE="$ROOT/.local/loop-$PORT"
 FUNCTION="payments-$ENV_NAME-api"
 PRIMARY=us-east-1
@@ -71,7 +74,9 @@ if [[ "${LOCAL_EXIT_WHEN_READY:-0}" != "1" ]]; then
 fi
 
 say "1/5 emulator on 127.0.0.1:$EMULATOR_PORT (Lambda $FUNCTION proxied to the local runtime)"
-env "MINISTACK_LAMBDA_PROXY_${FUNCTION}=http://127.0.0.1:$PORT/_lambda" "$ROOT/scripts/emulator.sh" start
+# To the runtime's control port, not a region's API port: invokes in one region must keep working while
+# an outage drill has taken the other region's API down.
+env "MINISTACK_LAMBDA_PROXY_${FUNCTION}=http://127.0.0.1:$CONTROL_PORT/_lambda" "$ROOT/scripts/emulator.sh" start
 
 say "2/5 build once: the shaded function jar and the local runtime"
 "$ROOT/mvnw" -B -q -ntp -DskipTests package -pl local-runtime -am
@@ -111,6 +116,17 @@ for region in $PRIMARY $SECONDARY; do
 done
 PROCESSOR_API_KEYS="$(IFS=,; echo "${keys[*]}")"
 export PROCESSOR_API_KEYS
+# The emulator serves no HttpApi routes, so the stacks' ApiEndpoint URLs lead nowhere here; the local API
+# servers stand in for them. The write fence's 503 names the active region's endpoint from these parameters
+# (peer/api-endpoint is the deploy's cross-region handoff), so point them at the local servers. A later
+# deploy against this emulator puts the stack values back.
+put_string() { # <region> <name> <value>, as JSON: the CLI v1 would fetch an http:// --value
+  aws ssm put-parameter --region "$1" --cli-input-json "{\"Name\":\"/payments/$ENV_NAME/$2\",\"Value\":\"$3\",\"Type\":\"String\",\"Overwrite\":true}" >/dev/null
+}
+put_string $PRIMARY api-endpoint "http://127.0.0.1:$PORT"
+put_string $PRIMARY peer/api-endpoint "http://127.0.0.1:$SECONDARY_PORT"
+put_string $SECONDARY api-endpoint "http://127.0.0.1:$SECONDARY_PORT"
+put_string $SECONDARY peer/api-endpoint "http://127.0.0.1:$PORT"
 
 # The authorizer's settings are the deployed stack's own parameters (the HTTP API's JwtConfiguration).
 read -r JWT_ISSUER JWT_AUDIENCE MERCHANT_CLAIM < <(aws cloudformation describe-stacks --region $PRIMARY \
@@ -133,6 +149,7 @@ setsid "$JAVA_HOME/bin/java" -XX:+UseSerialGC -cp "$CLASSPATH_JARS" com.acme.pay
   --env-file "$PRIMARY=$STATE/function-env-$PRIMARY.json" --env-file "$SECONDARY=$STATE/function-env-$SECONDARY.json" \
   --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" "${AUTH_ARGS[@]}" \
   --function-jar "$ROOT/payment-function/target/payment-function.jar" --function-name "$FUNCTION" --lambda-log-dir "$STATE" \
+  --control-port "$CONTROL_PORT" \
   > "$STATE/runtime.log" 2>&1 < /dev/null &
 echo $! > "$STATE/runtime.pid"
 unset PROCESSOR_API_KEYS keys
@@ -144,6 +161,24 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 grep -q "LOCAL READY" "$STATE/runtime.log" || { echo "local runtime not ready after 30 s" >&2; exit 1; }
+
+# The deploy's smoke step ran before this runtime existed, when the emulator could not run the function:
+# run the function checks now, for real (health, create -> get -> cancel, a write refused by the standby).
+# The us-east-2 table gets the active-region record from the local replication within a second.
+health_field() { # <port> <field>
+  curl -s -m 5 "http://127.0.0.1:$1/health" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$2'))" 2>/dev/null || true
+}
+for _ in $(seq 1 40); do
+  [[ "$(health_field "$SECONDARY_PORT" activeRegion)" == "$(health_field "$PORT" activeRegion)" ]] && break
+  sleep 0.25
+done
+say "smoke test against the running system (scripts/smoke.sh)"
+"$ROOT/scripts/smoke.sh" --env "$ENV_NAME" 2>&1 | sed 's/^/    /'
+[[ ${PIPESTATUS[0]} == 0 ]] || { echo "smoke test failed: the local system is broken (log: $STATE/runtime.log)" >&2; exit 1; }
+ACTIVE_REGION="$(health_field "$PORT" activeRegion)"
+STANDBY_PORT=$SECONDARY_PORT; [[ $ACTIVE_REGION == "$SECONDARY" ]] && STANDBY_PORT=$PORT
+ACTIVE_PORT=$PORT; [[ $ACTIVE_REGION == "$SECONDARY" ]] && ACTIVE_PORT=$SECONDARY_PORT
+OTHER_REGION=$SECONDARY; [[ $ACTIVE_REGION == "$SECONDARY" ]] && OTHER_REGION=$PRIMARY
 
 KEY="demo-$(date +%s)"
 if [[ ${LOCAL_DEV_IDENTITY:-0} == 1 ]]; then
@@ -159,29 +194,37 @@ tokens are refused (401) unless LOCAL_DEV_IDENTITY=1."
 fi
 cat <<EOF
 
-Ready.
+Ready. Writes go to ONE region at a time: $ACTIVE_REGION is active (GET /health says so in both).
   us-east-1 (primary):   http://127.0.0.1:$PORT
   us-east-2 (secondary): http://127.0.0.1:$SECONDARY_PORT
   stub processor:        http://127.0.0.1:$PROCESSOR_PORT   (tok_decline… declines, tok_error… 5xx, tok_timeout… times out)
   local issuer:          http://127.0.0.1:$ISSUER_PORT/.well-known/openid-configuration
   emulator:              $AWS_ENDPOINT_URL
+  control:               http://127.0.0.1:$CONTROL_PORT/_local/regions   (POST …/<region>/outage, …/<region>/restore)
   logs:                  $STATE/runtime.log
 
 $IDENTITY_TEXT
 
 $TOKEN_LINE
-  # create (authorize)
-  curl -si -X POST http://127.0.0.1:$PORT/payments -H 'Content-Type: application/json' \\
+  # create (authorize) in the active region
+  curl -si -X POST http://127.0.0.1:$ACTIVE_PORT/payments -H 'Content-Type: application/json' \\
        -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY' \\
        -d '{"amount":2500,"currency":"USD","paymentMethod":"tok_visa_4242","description":"Order 1001"}'
   # get (use the id from the Location header)
-  curl -s http://127.0.0.1:$PORT/payments/<id> -H "$AUTH_HEADER"
+  curl -s http://127.0.0.1:$ACTIVE_PORT/payments/<id> -H "$AUTH_HEADER"
   # capture, then refund part of it
-  curl -s -X POST http://127.0.0.1:$PORT/payments/<id>/capture -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY-cap'
-  curl -s -X POST http://127.0.0.1:$PORT/payments/<id>/refunds -H 'Content-Type: application/json' \\
+  curl -s -X POST http://127.0.0.1:$ACTIVE_PORT/payments/<id>/capture -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY-cap'
+  curl -s -X POST http://127.0.0.1:$ACTIVE_PORT/payments/<id>/refunds -H 'Content-Type: application/json' \\
        -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY-ref' -d '{"amount":1000}'
-  # the same payment from the secondary region
-  curl -s http://127.0.0.1:$SECONDARY_PORT/payments/<id> -H "$AUTH_HEADER"
+  # the same payment from the other region (reads are served in both)
+  curl -s http://127.0.0.1:$STANDBY_PORT/payments/<id> -H "$AUTH_HEADER"
+  # a write to the standby region: 503 region-not-active, naming $ACTIVE_REGION and its URL; nothing is written
+  curl -si -X POST http://127.0.0.1:$STANDBY_PORT/payments -H 'Content-Type: application/json' \\
+       -H "$AUTH_HEADER" -H 'Idempotency-Key: $KEY-standby' \\
+       -d '{"amount":2500,"currency":"USD","paymentMethod":"tok_visa_4242"}'
+  # move writes to $OTHER_REGION (fence, wait ~35 s, promote, smoke); the same command with TO=$ACTIVE_REGION fails back
+  AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\
+       make failover ENV=$ENV_NAME TO=$OTHER_REGION
   # the deployed function through the emulator's Lambda API (shaded jar under aws-lambda-rie + the Java runtime
   # client; no authorizer on a direct invoke)
   aws --endpoint-url $AWS_ENDPOINT_URL --region us-east-1 lambda invoke --function-name $FUNCTION \\

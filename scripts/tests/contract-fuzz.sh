@@ -133,7 +133,9 @@ bring_up() {
     aws dynamodb create-table --cli-input-json "file://$RUNTIME_DIR/create-table.json" >/dev/null &&
     wait_for_table "payments-$ENV_NAME" &&
     aws dynamodb update-time-to-live --table-name "payments-$ENV_NAME" \
-      --time-to-live-specification "Enabled=true,AttributeName=$(cat "$RUNTIME_DIR/ttl-attribute")" >/dev/null
+      --time-to-live-specification "Enabled=true,AttributeName=$(cat "$RUNTIME_DIR/ttl-attribute")" >/dev/null &&
+    # What the deploy's active-region step writes (the write fence): this region takes writes.
+    aws dynamodb put-item --table-name "payments-$ENV_NAME" --item "{\"pk\":{\"S\":\"FENCE#active-region\"},\"sk\":{\"S\":\"FENCE\"},\"activeRegion\":{\"S\":\"us-east-1\"},\"epoch\":{\"N\":\"1\"},\"version\":{\"N\":\"1\"},\"changedAt\":{\"S\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}" >/dev/null
   } &
   jobs+=($!)
 

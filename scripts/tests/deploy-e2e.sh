@@ -19,7 +19,7 @@
 #      (in 4) a changed secondary table key. The account limit and the endpoint-service AZs come
 #      from canned answers (DEPLOY_PREFLIGHT_CANNED, read only when AWS_ENDPOINT_URL is set): the
 #      emulator reports a fixed limit and offers every service in every AZ.
-#   2. a fresh deploy converges: stacks complete, one active tagged peering, every private
+#   2. a fresh deploy converges: stacks complete, the active-region record created, one active tagged peering, every private
 #      route table routes the peer CIDR through it, handoff parameters right, processor key
 #      seeded as the same SecureString in both regions and never printed
 #   3. an immediate rerun (with a fresh `sam build`) changes nothing and says so; the build
@@ -214,6 +214,10 @@ assert_converged() {
     eq "$label: $region processor key is a SecureString" SecureString \
       "$(awk -v n="$base/processor/api-key" '$1 == n { print $NF }' <<<"$lines")"
   done
+  eq "$label: the active-region record exists in $P (the deploy creates it once and never moves it)" \
+    "$P 1" "$(aws --region "$P" dynamodb get-item --table-name "payments-$E2E_ENV" --consistent-read \
+                --key '{"pk":{"S":"FENCE#active-region"},"sk":{"S":"FENCE"}}' \
+                --query '[Item.activeRegion.S, Item.epoch.N]' --output text | tr '\t' ' ')"
   local k1 k2
   k1="$(secret "$P")"; k2="$(secret "$S")"
   if [[ -n $k1 && $k1 == "$k2" ]]; then ok "$label: both regions hold the same processor key"
@@ -374,11 +378,13 @@ deploy fresh
 IN_AFTER="$(inputs_digest)"
 eq "fresh deploy succeeds" 0 "$RC"
 log_has "fresh deploy reports changes" "$LOG" "deploy: complete, changes applied"
-for s in preflight build deploy-primary deploy-secondary secrets peering routes handoff smoke; do
-  if grep -qE "^\[[0-9]/9\] $s  \(\+[0-9]+\.[0-9]s\)$" "$LOG"; then ok "step '$s' printed with elapsed time"
+for s in preflight build deploy-primary deploy-secondary secrets active-region peering routes handoff smoke; do
+  if grep -qE "^\[[0-9]+/10\] $s  \(\+[0-9]+\.[0-9]s\)$" "$LOG"; then ok "step '$s' printed with elapsed time"
   else fail "step '$s' not printed with elapsed time"; fi
 done
 log_has "first deployment creates the secondary stack first (its table key)" "$LOG" "first deployment: creating payments-$E2E_ENV-secondary first"
+log_has "the active-region record is created with the primary active" "$LOG" "$P: active-region record created, $P active (epoch 1)"
+log_has "the function smoke says plainly that the emulator cannot run it" "$LOG" "not run (emulator:"
 CREATED="$(for r in primary:$P secondary:$S; do
   aws --region "${r#*:}" cloudformation describe-stacks --stack-name "payments-$E2E_ENV-${r%%:*}" \
     --query 'Stacks[0].CreationTime' --output text; done | paste -sd' ')"
@@ -409,7 +415,7 @@ if (( STABLE )); then
   log_has "primary stack: sam found no changes" "$LOG" "No changes to deploy. Stack payments-$E2E_ENV-primary is up to date"
   log_has "secondary stack: sam found no changes" "$LOG" "No changes to deploy. Stack payments-$E2E_ENV-secondary is up to date"
   eq "rebuild of the same inputs gives the same artifact digest (reproducible build)" "$DIGEST1" "$(artifact_digest_in "$LOG")"
-  eq "every step reports no change" 0 "$(grep -cE '^\[[0-9]/9\] [a-z-]+: done, changed' "$LOG" || true)"
+  eq "every step reports no change" 0 "$(grep -cE '^\[[0-9]+/10\] [a-z-]+: done, changed' "$LOG" || true)"
 else
   fail "build inputs changed during every rerun attempt: idempotency could not be judged; run again"
 fi
@@ -423,11 +429,11 @@ aws --region "$S" ssm put-parameter --name "/payments/$E2E_ENV/peer/vpc-cidr" --
   --value "file://$LOG_DIR/tamper" >/dev/null
 deploy smoke-detects-drift --from smoke
 eq "smoke fails on a wrong handoff parameter" 1 "$RC"
-log_has "failure names the step and region" "$LOG" "deploy FAILED at step 9/9 'smoke' in region $S"
+log_has "failure names the step and region" "$LOG" "deploy FAILED at step 10/10 'smoke' in region $S"
 log_has "failure prints how to resume" "$LOG" "scripts/deploy.sh --env $E2E_ENV --config dev --from smoke"
 deploy resume-from-handoff --from handoff
 eq "--from handoff succeeds" 0 "$RC"
-log_has "--from skips earlier steps" "$LOG" "[7/9] routes: skipped (--from handoff)"
+log_has "--from skips earlier steps" "$LOG" "[8/10] routes: skipped (--from handoff)"
 log_has "--from handoff repairs the parameter" "$LOG" "/payments/$E2E_ENV/peer/vpc-cidr = ${O[primary:VpcCidr]} (was 10.99.0.0/16)"
 # A changed secondary table key is refused unless --allow-table-rekey: the primary stack is told
 # (by a plain CloudFormation update) that the us-east-2 replica uses another key, as it would after the

@@ -15,47 +15,40 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
-import java.util.function.Function;
 
 /**
  * Serves one region's payment API on loopback in front of the real handler, like {@code sam local start-api},
  * with the HTTP API's JWT authorizer in front of it ({@link LocalAuthorizer}: a request it refuses gets API
- * Gateway's 401 and never reaches the function). Also answers the emulator's Lambda proxy on {@code POST /_lambda} (event JSON in, response JSON out) by handing
- * the invoke to the region's Lambda execution environment (RIE + the Java runtime interface client), so that
- * {@code aws lambda invoke} against the emulator runs the deployed jar the way Lambda does.
+ * Gateway's 401 and never reaches the function). The emulator's Lambda proxy is served by the runtime's control port
+ * ({@link LocalControl}), not here, so invokes keep working while this region's API is down.
+ *
+ * <p>It can stop and resume listening on the same port ({@link #stopListening()}, {@link #startListening()}): a
+ * region outage in the local runtime, where clients get "connection refused" as from a region that is down.
  */
 public final class LocalApiServer implements AutoCloseable {
-    static final String LAMBDA_PROXY_PATH = "/_lambda";
-    private final HttpServer server;
     private final PaymentHandler handler;
     private final HttpEventFactory events = new HttpEventFactory();
-    private final Function<String, RuntimeInterfaceEmulator> lambdaRuntimes;
     private final LocalAuthorizer authorizer;
+    private final String host;
+    private final int port;
+    private HttpServer server; // guarded by this
 
     /**
-     * @param functionEnv   the function's environment (as configured on the deployed function)
-     * @param lambdaRuntimes the Lambda execution environment per region for Lambda proxy calls (the region comes
-     *                      from the function ARN; null: none)
-     * @param authorizer    what API Gateway's authorizer does for the HTTP routes (the Lambda proxy path is a
-     *                      direct invoke, which no authorizer sees)
+     * @param functionEnv the function's environment (as configured on the deployed function)
+     * @param authorizer  what API Gateway's authorizer does for the HTTP routes
      */
-    public LocalApiServer(String host, int port, Map<String, String> functionEnv,
-                          Function<String, RuntimeInterfaceEmulator> lambdaRuntimes, LocalAuthorizer authorizer)
+    public LocalApiServer(String host, int port, Map<String, String> functionEnv, LocalAuthorizer authorizer)
             throws IOException {
-        this(host, port, new PaymentHandler(FunctionWiring.fromEnvironment(functionEnv)), lambdaRuntimes, authorizer);
+        this(host, port, new PaymentHandler(FunctionWiring.fromEnvironment(functionEnv)), authorizer);
     }
 
     /** In front of an existing handler (tests). */
-    public LocalApiServer(String host, int port, PaymentHandler handler,
-                          Function<String, RuntimeInterfaceEmulator> lambdaRuntimes, LocalAuthorizer authorizer)
-            throws IOException {
+    public LocalApiServer(String host, int port, PaymentHandler handler, LocalAuthorizer authorizer) throws IOException {
         this.handler = handler;
-        this.lambdaRuntimes = lambdaRuntimes;
         this.authorizer = authorizer;
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 256);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", this::serve);
-        server.start();
+        this.host = host;
+        this.server = listen(host, port);
+        this.port = server.getAddress().getPort();
     }
 
     public PaymentHandler handler() {
@@ -63,17 +56,40 @@ public final class LocalApiServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return port;
+    }
+
+    public synchronized boolean listening() {
+        return server != null;
+    }
+
+    /** Closes the port and every open exchange: clients are refused from now on. */
+    public synchronized void stopListening() {
+        if (server != null) {
+            server.stop(0);
+            server = null;
+        }
+    }
+
+    /** Listens again on the same port. */
+    public synchronized void startListening() throws IOException {
+        if (server == null) {
+            server = listen(host, port);
+        }
+    }
+
+    private HttpServer listen(String bindHost, int bindPort) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(bindHost, bindPort), 256);
+        s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        s.createContext("/", this::serve);
+        s.start();
+        return s;
     }
 
     private void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String path = exchange.getRequestURI().getRawPath();
-            if (path.equals(LAMBDA_PROXY_PATH) && exchange.getRequestMethod().equals("POST")) {
-                proxyInvoke(exchange, body);
-                return;
-            }
             LocalAuthorizer.Result auth = authorizer.authorize(exchange.getRequestMethod(), path,
                     HttpEventFactory.lowerCased(exchange.getRequestHeaders()));
             if (auth instanceof LocalAuthorizer.Result.Unauthorized refused) {
@@ -108,38 +124,8 @@ public final class LocalApiServer implements AutoCloseable {
         }
     }
 
-    /**
-     * The emulator's Lambda proxy: the invoke goes to that region's execution environment, i.e. the shaded jar under
-     * the Runtime Interface Emulator and the Java runtime interface client (see {@link RuntimeInterfaceEmulator}),
-     * so the runtime's own event deserialization is exercised, not this server's.
-     */
-    private void proxyInvoke(HttpExchange exchange, byte[] body) throws IOException {
-        String arn = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Function-Arn");
-        String requestId = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Request-Id");
-        String region = arn != null && arn.split(":").length > 3 ? arn.split(":")[3] : null;
-        RuntimeInterfaceEmulator target = region == null ? null : lambdaRuntimes.apply(region);
-        byte[] out;
-        int status;
-        if (target == null) {
-            status = 502;
-            out = ("{\"errorMessage\":\"no local Lambda runtime for region " + region + "\"}")
-                    .getBytes(StandardCharsets.UTF_8);
-        } else {
-            RuntimeInterfaceEmulator.Invocation result = target.invoke(body, requestId, Duration.ofSeconds(60));
-            status = result.status();
-            out = result.body();
-        }
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
-        if (out.length > 0) {
-            try (OutputStream os = exchange.getResponseBody()) {
-                os.write(out);
-            }
-        }
-    }
-
     @Override
     public void close() {
-        server.stop(0);
+        stopListening();
     }
 }

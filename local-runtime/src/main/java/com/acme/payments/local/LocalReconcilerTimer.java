@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The EventBridge schedule of template.yaml's ReconcilerFunction, for {@code make local}: runs the same
- * {@link Reconciler} the deployed ReconcilerHandler runs, on a timer, against the region that takes writes. A run
+ * {@link Reconciler} the deployed ReconcilerHandler runs, on a timer, in one region (it settles nothing where the
+ * region does not take writes: the write fence). A run
  * that fails is logged and the next one picks the work up again, as in AWS.
  */
 final class LocalReconcilerTimer implements AutoCloseable {

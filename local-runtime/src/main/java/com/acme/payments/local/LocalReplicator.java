@@ -5,7 +5,11 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,15 +33,25 @@ final class LocalReplicator implements AutoCloseable {
         return t;
     });
 
-    LocalReplicator(String regionA, String regionB, String table) {
-        this.a = client(regionA);
-        this.b = client(regionB);
+    /**
+     * @param endpointA the AWS endpoint for region A (the runtime passes the region's cuttable link, so that a
+     *                  region outage stops replication too), or null for the SDK's default
+     */
+    LocalReplicator(String regionA, URI endpointA, String regionB, URI endpointB, String table) {
+        this.a = client(regionA, endpointA);
+        this.b = client(regionB, endpointB);
         this.table = table;
         timer.scheduleWithFixedDelay(this::syncOnce, 500, 500, TimeUnit.MILLISECONDS);
     }
 
-    private static DynamoDbClient client(String region) {
-        return DynamoDbClient.builder().region(Region.of(region)).httpClient(UrlConnectionHttpClient.create()).build();
+    private static DynamoDbClient client(String region, URI endpoint) {
+        var builder = DynamoDbClient.builder().region(Region.of(region))
+                .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(1))
+                        .socketTimeout(Duration.ofSeconds(5)).build());
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return builder.build();
     }
 
     void syncOnce() {
@@ -46,21 +60,51 @@ final class LocalReplicator implements AutoCloseable {
             Map<String, Map<String, AttributeValue>> right = scan(b);
             copyNewer(left, right, b);
             copyNewer(right, left, a);
+            if (lastFailure != null) {
+                System.out.println("local replication: resumed after " + lastFailure);
+                lastFailure = null;
+            }
         } catch (RuntimeException e) {
-            // The emulator may be restarting; the next round catches up.
-        }
-    }
-
-    private void copyNewer(Map<String, Map<String, AttributeValue>> from, Map<String, Map<String, AttributeValue>> to,
-                           DynamoDbClient target) {
-        for (Map.Entry<String, Map<String, AttributeValue>> e : from.entrySet()) {
-            if (shouldCopy(e.getValue(), to.get(e.getKey()))) {
-                target.putItem(r -> r.tableName(table).item(e.getValue()));
+            // The emulator may be restarting, or a region is cut off (an outage drill): the next round catches up,
+            // as global-table replication does when a region comes back. Said once per kind of failure.
+            String kind = e.getClass().getSimpleName();
+            if (!kind.equals(lastFailure)) {
+                System.out.println("local replication: paused (" + kind + "); retrying every 0.5 s");
+                lastFailure = kind;
             }
         }
     }
 
-    /** Payments: the higher version wins. Idempotency records: absent, or completed over in-progress. */
+    private String lastFailure;
+
+    private void copyNewer(Map<String, Map<String, AttributeValue>> from, Map<String, Map<String, AttributeValue>> to,
+                           DynamoDbClient target) {
+        List<WriteRequest> pending = new ArrayList<>();
+        for (Map.Entry<String, Map<String, AttributeValue>> e : from.entrySet()) {
+            if (shouldCopy(e.getValue(), to.get(e.getKey()))) {
+                pending.add(WriteRequest.builder().putRequest(p -> p.item(e.getValue())).build());
+            }
+        }
+        // In batches of 25 (BatchWriteItem's limit): a region coming back after an outage has a backlog of
+        // hundreds of items, and one PutItem each would take the copier tens of seconds on a busy machine.
+        for (int i = 0; i < pending.size(); i += 25) {
+            List<WriteRequest> batch = pending.subList(i, Math.min(pending.size(), i + 25));
+            Map<String, List<WriteRequest>> unprocessed = Map.of(table, batch);
+            for (int attempt = 0; !unprocessed.isEmpty() && !unprocessed.getOrDefault(table, List.of()).isEmpty()
+                    && attempt < 5; attempt++) {
+                Map<String, List<WriteRequest>> request = unprocessed;
+                unprocessed = target.batchWriteItem(r -> r.requestItems(request)).unprocessedItems();
+            }
+            if (!unprocessed.isEmpty() && !unprocessed.getOrDefault(table, List.of()).isEmpty()) {
+                throw new IllegalStateException("items left unprocessed; next round");
+            }
+        }
+    }
+
+    /**
+     * Payments and the active-region record: the higher version wins (the record's version is its epoch).
+     * Idempotency records: absent, or completed over in-progress.
+     */
     static boolean shouldCopy(Map<String, AttributeValue> source, Map<String, AttributeValue> target) {
         if (target == null) {
             return true;

@@ -12,11 +12,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -25,7 +23,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * LocalRuntime --env-file us-east-1=FILE --env-file us-east-2=FILE
- *              [--port us-east-1=3000] [--port us-east-2=3001] [--processor-port 8089]
+ *              [--port us-east-1=3000] [--port us-east-2=3001] [--processor-port 8089] [--control-port 3003]
  *              --jwt-issuer URL --jwt-audience AUD [--merchant-claim merchant_id]
  *              [--issuer-port 3002 | --issuer-discovery URL]
  *              [--dev-identity]
@@ -45,6 +43,11 @@ import java.util.concurrent.CountDownLatch;
  * serves that issuer's discovery document and keys on loopback and mints tokens ({@code make token}); with
  * {@code --issuer-discovery} the documents come from elsewhere. {@code --dev-identity} is the explicit opt-in to trust
  * {@code X-Dev-Merchant} and unsigned tokens instead (no validation at all).
+ *
+ * <p>Regions: each region reaches the emulator ({@code AWS_ENDPOINT_URL}) through a link of its own, a
+ * {@link TcpFaultProxy}: that region's function, its reconciler timer and its side of the replication use it, so
+ * cutting it takes the region's AWS away without touching the other region, which shares the same emulator. The
+ * control port ({@link LocalControl}) serves the emulator's Lambda proxy and the outage switches.
  */
 public final class LocalRuntime {
     private LocalRuntime() {
@@ -54,6 +57,7 @@ public final class LocalRuntime {
         Map<String, Path> envFiles = new LinkedHashMap<>();
         Map<String, Integer> ports = new LinkedHashMap<>(Map.of("us-east-1", 3000, "us-east-2", 3001));
         int processorPort = 8089;
+        int controlPort = 0;
         String jwtIssuer = null;
         String jwtAudience = null;
         String merchantClaim = "merchant_id";
@@ -77,6 +81,7 @@ public final class LocalRuntime {
                 case "--env-file" -> envFiles.put(kv[0], Path.of(kv[1]));
                 case "--port" -> ports.put(kv[0], Integer.parseInt(kv[1]));
                 case "--processor-port" -> processorPort = Integer.parseInt(value);
+                case "--control-port" -> controlPort = Integer.parseInt(value);
                 case "--jwt-issuer" -> jwtIssuer = value;
                 case "--jwt-audience" -> jwtAudience = value;
                 case "--merchant-claim" -> merchantClaim = value;
@@ -119,45 +124,43 @@ public final class LocalRuntime {
         }
         StubProcessor processor = new StubProcessor("127.0.0.1", processorPort,
                 new java.util.HashSet<>(java.util.Arrays.asList(apiKeys.split(","))));
-        Map<String, RuntimeInterfaceEmulator> lambdaRuntimes = new ConcurrentHashMap<>();
+        RuntimeInterfaceEmulator.Layout layout = null;
+        Path task = null;
+        Map<String, Integer> riePorts = Map.of();
         if (functionJar != null) {
             Path root = Path.of("").toAbsolutePath();
-            var layout = RuntimeInterfaceEmulator.Layout.of(root);
-            Path task = RuntimeInterfaceEmulator.taskDirectory(functionJar, List.of(),
+            layout = RuntimeInterfaceEmulator.Layout.of(root);
+            task = RuntimeInterfaceEmulator.taskDirectory(functionJar, List.of(),
                     root.resolve("local-runtime/target/lambda-task"));
-            Map<String, Integer> riePorts = riePorts(System.getenv("LAMBDA_RIE_PORTS"));
-            for (Map.Entry<String, Path> e : envFiles.entrySet()) {
-                Path log = Files.createDirectories(lambdaLogs).resolve("lambda-" + e.getKey() + ".log");
-                var rie = RuntimeInterfaceEmulator.start(layout, task, RuntimeInterfaceEmulator.PAYMENT_HANDLER,
-                        RuntimeInterfaceEmulator.lambdaEnvironment(functionEnv(e.getKey(), e.getValue()), functionName),
-                        riePorts.getOrDefault(e.getKey(), 0), RuntimeInterfaceEmulator.LAMBDA_JVM_FLAGS,
-                        ProcessBuilder.Redirect.appendTo(log.toFile()));
-                lambdaRuntimes.put(e.getKey(), rie.awaitListening(Duration.ofSeconds(20)));
-                System.out.println("Lambda " + functionName + " " + e.getKey() + ": aws-lambda-rie on 127.0.0.1:"
-                        + rie.port() + " + Java runtime interface client (log " + log + ")");
-            }
+            riePorts = riePorts(System.getenv("LAMBDA_RIE_PORTS"));
         }
-        Map<String, LocalApiServer> servers = new LinkedHashMap<>();
-        for (Map.Entry<String, Path> e : envFiles.entrySet()) {
-            Map<String, String> env = functionEnv(e.getKey(), e.getValue());
-            servers.put(e.getKey(), new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env,
-                    lambdaRuntimes::get, authorizer));
-        }
-        LocalReplicator replicator = null;
-        if (envFiles.size() == 2) {
-            String table = functionEnv("us-east-1", envFiles.values().iterator().next()).get(FunctionWiring.TABLE_NAME);
-            var regions = envFiles.keySet().toArray(new String[0]);
-            replicator = new LocalReplicator(regions[0], regions[1], table);
-            System.out.println("global table " + table + ": replicated locally between " + regions[0] + " and "
-                    + regions[1] + " (the emulator does not model replicas)");
-        }
-        // template.yaml's ReconcilerFunction runs every minute; here every LOCAL_RECONCILE_SECONDS (30), in us-east-1.
+        URI emulator = URI.create(System.getenv().getOrDefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"));
+        // template.yaml's ReconcilerFunction runs every minute in each region and works only where the region takes
+        // writes (the write fence); here every LOCAL_RECONCILE_SECONDS (30), in each region.
         long reconcileEvery = Long.parseLong(System.getenv().getOrDefault("LOCAL_RECONCILE_SECONDS", "30"));
-        LocalReconcilerTimer reconcilerTimer = envFiles.containsKey("us-east-1")
-                ? new LocalReconcilerTimer(functionEnv("us-east-1", envFiles.get("us-east-1")), reconcileEvery) : null;
-        if (reconcilerTimer != null) {
-            System.out.println("background reconciler: every " + reconcileEvery + " s against us-east-1");
+        Map<String, LocalControl.RegionNode> nodes = new LinkedHashMap<>();
+        List<LocalReconcilerTimer> reconcilerTimers = new java.util.ArrayList<>();
+        for (Map.Entry<String, Path> e : envFiles.entrySet()) {
+            TcpFaultProxy link = new TcpFaultProxy(emulator.getHost(), emulator.getPort());
+            Map<String, String> env = functionEnv(e.getKey(), e.getValue());
+            env.put("AWS_ENDPOINT_URL_DYNAMODB", link.url());
+            env.put("AWS_ENDPOINT_URL_SSM", link.url());
+            LocalApiServer server = new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env, authorizer);
+            nodes.put(e.getKey(), new LocalControl.RegionNode(e.getKey(), server, link));
+            reconcilerTimers.add(new LocalReconcilerTimer(env, reconcileEvery));
         }
+        System.out.println("background reconciler: every " + reconcileEvery + " s in each region (only the active one"
+                + " settles anything)");
+        LocalReplicator replicator = null;
+        if (nodes.size() == 2) {
+            String table = functionEnv("us-east-1", envFiles.values().iterator().next()).get(FunctionWiring.TABLE_NAME);
+            var regions = nodes.values().toArray(new LocalControl.RegionNode[0]);
+            replicator = new LocalReplicator(regions[0].region(), URI.create(regions[0].awsLink().url()),
+                    regions[1].region(), URI.create(regions[1].awsLink().url()), table);
+            System.out.println("global table " + table + ": replicated locally between " + regions[0].region()
+                    + " and " + regions[1].region() + " (the emulator does not model replicas)");
+        }
+        LocalControl control = new LocalControl("127.0.0.1", controlPort, nodes);
         LocalReplicator replication = replicator;
         LocalIssuer localIssuer = issuer;
         CountDownLatch stop = new CountDownLatch(1);
@@ -165,11 +168,19 @@ public final class LocalRuntime {
             if (replication != null) {
                 replication.close();
             }
-            if (reconcilerTimer != null) {
-                reconcilerTimer.close();
-            }
-            servers.values().forEach(LocalApiServer::close);
-            lambdaRuntimes.values().forEach(RuntimeInterfaceEmulator::close);
+            reconcilerTimers.forEach(LocalReconcilerTimer::close);
+            control.close();
+            nodes.values().forEach(n -> {
+                n.api().close();
+                if (n.lambda() != null) {
+                    n.lambda().close();
+                }
+                try {
+                    n.awsLink().close();
+                } catch (IOException ignored) {
+                    // shutting down
+                }
+            });
             if (localIssuer != null) {
                 localIssuer.close();
             }
@@ -177,8 +188,9 @@ public final class LocalRuntime {
             stop.countDown();
         }));
         System.out.println("stub processor: " + processor.url());
-        servers.forEach((region, server) -> System.out.println("payment API " + region + ": http://127.0.0.1:"
-                + server.port()));
+        nodes.forEach((region, node) -> System.out.println("payment API " + region + ": http://127.0.0.1:"
+                + node.api().port() + " (AWS through " + node.awsLink().url() + ")"));
+        System.out.println("control: http://127.0.0.1:" + control.port() + " (Lambda proxy, outage switches)");
         System.out.println("LOCAL READY");
         System.out.flush();
         stop.await();

@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * are unavailable is a 503 without a processor status, as a load balancer would answer. Calls need
  * {@code X-Api-Key}; POSTs need {@code Idempotency-Key}.
  *
- * <p>For tests and by hand: {@code GET /_stats} counts distinct money movements and requests;
+ * <p>For tests and by hand: {@code GET /_stats} counts distinct money movements and requests; {@code GET /_ledger}
+ * lists every approved authorization once (its idempotency key, the caller's payment id, amount and currency; no
+ * token), which the outage drill reads to count charges per request;
  * {@code POST /_control} takes {@code {"nextFollowUp": "decline"|"error"|"timeout", "slowMillis": n,
  * "lookupsUnavailable": bool}}.
  */
@@ -140,6 +142,10 @@ public final class StubProcessor implements AutoCloseable {
                 send(exchange, 200, stats());
                 return;
             }
+            if (path.equals("/_ledger")) {
+                send(exchange, 200, ledger());
+                return;
+            }
             if (path.equals("/_control") && method.equals("POST")) {
                 try {
                     control(json.readTree(exchange.getRequestBody().readAllBytes()));
@@ -174,6 +180,21 @@ public final class StubProcessor implements AutoCloseable {
             }
             answer(exchange, answer);
         }
+    }
+
+    /** Every authorization the model recorded as approved, once per idempotency key (a money movement each). */
+    private ObjectNode ledger() {
+        ObjectNode n = json.createObjectNode();
+        var entries = n.putArray("authorizations");
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (InMemoryProcessor.Call call : processor.calls(InMemoryProcessor.Kind.AUTHORIZE)) {
+            if (seen.add(call.idempotencyKey())
+                    && processor.recorded(call.idempotencyKey()) instanceof InMemoryProcessor.Outcome.Approved a) {
+                entries.addObject().put("idempotencyKey", call.idempotencyKey()).put("paymentId", call.reference())
+                        .put("amount", call.amount()).put("reference", a.reference());
+            }
+        }
+        return n;
     }
 
     /** The model call a path names, or null when it names none. */

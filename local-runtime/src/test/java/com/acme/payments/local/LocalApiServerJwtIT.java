@@ -59,9 +59,9 @@ class LocalApiServerJwtIT {
         impostor = LocalIssuer.start("127.0.0.1", 0, stack.get("JwtIssuer"), stack.get("JwtAudience"), merchantClaim);
         deployment = new TestDeployment(Region.US_EAST_1, "http://127.0.0.1:9", 500);
         PaymentHandler handler = new PaymentHandler(FunctionWiring.fromEnvironment(deployment.functionEnv(300)));
-        server = new LocalApiServer("127.0.0.1", 0, handler, r -> null, LocalAuthorizer.jwt(
+        server = new LocalApiServer("127.0.0.1", 0, handler, LocalAuthorizer.jwt(
                 JwtAuthorizer.fromDiscovery(stack.get("JwtIssuer"), List.of(stack.get("JwtAudience")), issuer.baseUri())));
-        devServer = new LocalApiServer("127.0.0.1", 0, handler, r -> null,
+        devServer = new LocalApiServer("127.0.0.1", 0, handler,
                 LocalAuthorizer.developmentIdentity(merchantClaim));
     }
 

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -27,19 +31,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * `make local` end to end: scripts/local.sh brings up its own emulator, deploys both regions with the deploy
  * script, starts the stub processor and serves the API; this test talks plain HTTP to it, invokes the deployed
- * function through the emulator's Lambda API, then stops everything and checks nothing is left running. Every
- * request carries a token of the loop's local issuer, validated with the deployed stack's JwtIssuer and JwtAudience.
- * Uses its own ports so it never disturbs the emulator the other ITs share.
+ * function through the emulator's Lambda API, runs the region-outage drill ({@link OutageDrill}) last, then stops
+ * everything and checks nothing is left running. Every request carries a token of the loop's local issuer,
+ * validated with the deployed stack's JwtIssuer and JwtAudience. Uses its own ports so it never disturbs the
+ * emulator the other ITs share.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalLoopIT {
-    /** Its own ports (LOCAL_LOOP_IT_PORTS="api,secondary,processor,emulator,issuer" to run beside another copy). */
+    /** Its own ports (LOCAL_LOOP_IT_PORTS="api,secondary,processor,emulator,issuer,control" to run beside another copy). */
     private static final int[] PORTS = java.util.Arrays.stream(System.getenv().getOrDefault("LOCAL_LOOP_IT_PORTS",
-            "3190,3191,8190,4590,3192").split(",")).mapToInt(p -> Integer.parseInt(p.trim())).toArray();
+            "3190,3191,8190,4590,3192,3193").split(",")).mapToInt(p -> Integer.parseInt(p.trim())).toArray();
     private static final int API = PORTS[0];
     private static final int API_SECONDARY = PORTS[1];
     private static final int PROCESSOR = PORTS[2];
     private static final int EMULATOR = PORTS[3];
     private static final int ISSUER = PORTS.length > 4 ? PORTS[4] : API + 2;
+    private static final int CONTROL = PORTS.length > 5 ? PORTS[5] : API + 3;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Path root;
@@ -64,7 +71,7 @@ class LocalLoopIT {
     static void downLeavesNothingRunning() throws Exception {
         Process p = script("local.sh").command(root.resolve("scripts/local.sh").toString(), "stop").start();
         assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR, ISSUER)) {
+        for (int port : List.of(API, API_SECONDARY, PROCESSOR, EMULATOR, ISSUER, CONTROL)) {
             assertThat(listening(port)).as("port " + port + " still open after stop").isFalse();
         }
         assertThat(root.resolve(".local/loop-" + API + "/runtime.pid")).doesNotExist();
@@ -85,6 +92,7 @@ class LocalLoopIT {
         env.put("PROCESSOR_PORT", Integer.toString(PROCESSOR));
         env.put("EMULATOR_PORT", Integer.toString(EMULATOR));
         env.put("ISSUER_PORT", Integer.toString(ISSUER));
+        env.put("CONTROL_PORT", Integer.toString(CONTROL));
         env.remove("LOCAL_DEV_IDENTITY");
         env.put("LOCAL_EXIT_WHEN_READY", "1");
         env.remove("AWS_ENDPOINT_URL");
@@ -106,7 +114,8 @@ class LocalLoopIT {
     }
 
     @Test
-    void wholePath_primaryThenSecondary_thenCleanShutdown() throws Exception {
+    @Order(1)
+    void wholePath_writesInTheActiveRegion_readsInBoth_andTheStandbyRefusesWrites() throws Exception {
         String key = "loop-" + UUID.randomUUID();
         String body = "{\"amount\":2500,\"currency\":\"USD\",\"paymentMethod\":\"tok_visa_4242\"}";
         var created = send("POST", API, "/payments", key, body);
@@ -143,12 +152,30 @@ class LocalLoopIT {
         }
         assertThat(fromSecondary).as("replicated to us-east-2").isNotNull();
         assertThat(fromSecondary.get("region").asText()).isEqualTo("us-east-1");
-        var secondaryCreate = send("POST", API_SECONDARY, "/payments", "loop2-" + UUID.randomUUID(), body);
-        assertThat(secondaryCreate.statusCode()).as(secondaryCreate.body()).isEqualTo(201);
-        assertThat(JSON.readTree(secondaryCreate.body()).get("region").asText()).isEqualTo("us-east-2");
+
+        // The write fence: us-east-2 is standby, so a write there changes nothing and names the active region.
+        String standbyKey = "loop2-" + UUID.randomUUID();
+        var refused = send("POST", API_SECONDARY, "/payments", standbyKey, body);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        JsonNode problem = JSON.readTree(refused.body());
+        assertThat(problem.get("type").asText()).endsWith("/region-not-active");
+        assertThat(problem.get("activeRegion").asText()).isEqualTo("us-east-1");
+        assertThat(problem.get("activeEndpoint").asText()).as("from the handoff parameters")
+                .isEqualTo("http://127.0.0.1:" + API);
+        var sameKeyInActive = send("POST", API, "/payments", standbyKey, body);
+        assertThat(sameKeyInActive.statusCode()).as("the refused key was never claimed").isEqualTo(201);
+        assertThat(sameKeyInActive.headers().firstValue("Idempotent-Replayed")).isEmpty();
+
+        for (int port : List.of(API, API_SECONDARY)) {
+            JsonNode health = JSON.readTree(send("GET", port, "/health", null, null).body());
+            assertThat(health.get("activeRegion").asText()).isEqualTo("us-east-1");
+            assertThat(health.get("writable").asBoolean()).isEqualTo(port == API);
+        }
     }
 
     @Test
+    @Order(2)
     void withoutAToken_orWithTheDevHeader_theLoopAnswers401() throws Exception {
         for (Map<String, String> headers : List.of(Map.<String, String>of(), Map.of("X-Dev-Merchant", "merchant_loop"))) {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + API + "/payments"))
@@ -167,6 +194,7 @@ class LocalLoopIT {
      * runtime client built the Context from it), and by the runtime JVM running the client's main class.
      */
     @Test
+    @Order(2)
     void awsLambdaInvoke_runsTheJarUnderTheRuntimeInterfaceEmulatorAndClient() throws Exception {
         Path out = Files.createTempFile("invoke", ".json");
         ProcessBuilder pb = new ProcessBuilder(root.resolve(".tools/bin/aws").toString(), "--region", "us-east-1",
@@ -206,6 +234,29 @@ class LocalLoopIT {
                 .filter(cmd -> cmd.contains("com.amazonaws.services.lambda.runtime.api.client.AWSLambda "
                         + RuntimeInterfaceEmulator.PAYMENT_HANDLER)).count())
                 .as("the runtime JVM runs the Java runtime interface client's main class").isGreaterThanOrEqualTo(1);
+    }
+
+    /**
+     * Issue 12's drill, with its figures printed: an outage of us-east-1 under client traffic, an emergency
+     * failover, us-east-1's return and a planned failback that is SIGKILLed once and run again. Nothing may be lost
+     * or charged twice, and no request sent to both regions at once may be executed in both.
+     */
+    @Test
+    @Order(3)
+    @Timeout(value = 25, unit = TimeUnit.MINUTES)
+    void regionOutageDrill_losesNothing_chargesNothingTwice_andNoRequestSentToBothRegionsRunsTwice() throws Exception {
+        OutageDrill drill = new OutageDrill(root, API, API_SECONDARY, CONTROL, PROCESSOR, EMULATOR, ISSUER, "dev");
+        List<String> report = drill.run();
+        System.out.println("==== region-outage drill (local) ====");
+        report.forEach(line -> System.out.println("  " + line));
+        assertThat(drill.lost).as("lost payments").isEmpty();
+        assertThat(drill.completed).as("every attempted payment completed").isEqualTo(drill.attempted);
+        assertThat(drill.chargedTwice).as("payments charged twice").isZero();
+        assertThat(drill.unexpected).as("unexpected answers").isEmpty();
+        assertThat(drill.fenceRefusals.get()).as("the fence refused writes during the drill").isPositive();
+        assertThat(drill.dualTotal).as("requests sent to both regions at once").isGreaterThan(20);
+        assertThat(drill.dualExecutedTwice).as("requests executed in both regions").isZero();
+        assertThat(drill.dualNotChargedOnce).as("dual requests not charged exactly once").isZero();
     }
 
     private static boolean listening(int port) {

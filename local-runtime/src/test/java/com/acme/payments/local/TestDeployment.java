@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * What the regional stack and the deploy script provide, made directly in the emulator for one test class: a
- * uniquely named payments table and the SSM parameters under a unique {@code /payments/<env>/} path.
+ * uniquely named payments table with this region recorded as the active one, and the SSM parameters under a
+ * unique {@code /payments/<env>/} path.
  */
 final class TestDeployment {
     static final String API_KEY_PREFIX = "it-processor-key-";
@@ -37,6 +38,7 @@ final class TestDeployment {
         this.dynamoDb = LocalAws.dynamoDb(region);
         this.ssm = LocalAws.ssm(region);
         LocalAws.createPaymentsTable(dynamoDb, table);
+        LocalAws.recordActiveRegion(dynamoDb, table, this.region, 1);
         put("processor/endpoint", processorUrl, ParameterType.STRING);
         put("processor/api-key", apiKey, ParameterType.SECURE_STRING);
         put("processor/timeout-ms", Long.toString(processorTimeoutMillis), ParameterType.STRING);

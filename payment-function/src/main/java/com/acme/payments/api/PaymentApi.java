@@ -8,6 +8,7 @@ import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.RefundStatus;
 import com.acme.payments.logging.StructuredLog;
 import com.acme.payments.port.IdGenerator;
+import com.acme.payments.port.IdGenerator.RequestScope;
 import com.acme.payments.port.PaymentStore;
 import com.acme.payments.service.CreatePaymentCommand;
 import com.acme.payments.service.PaymentService;
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -36,9 +38,16 @@ public final class PaymentApi {
     private final ErrorMapper errors;
     private final String merchantClaim;
     private final Supplier<ObjectNode> health;
+    private final WriteFenceGate writeFence;
 
+    /**
+     * @param ids        the ids a request creates, from its {@link RequestScope} (production derives them from the
+     *                   request itself, so a re-execution in another region names the same payment)
+     * @param health     the health report; its {@code status} is {@code ok} or not, which makes the answer 200 or 503
+     * @param writeFence whether this region takes writes (issue 12)
+     */
     public PaymentApi(PaymentService payments, Idempotency idempotency, IdGenerator ids, JsonCodec json,
-                      String merchantClaim, Supplier<ObjectNode> health) {
+                      String merchantClaim, Supplier<ObjectNode> health, WriteFenceGate writeFence) {
         this.payments = payments;
         this.idempotency = idempotency;
         this.ids = ids;
@@ -46,6 +55,7 @@ public final class PaymentApi {
         this.errors = new ErrorMapper(new Problems(json));
         this.merchantClaim = merchantClaim;
         this.health = health;
+        this.writeFence = writeFence;
     }
 
     /** An answer and the route it came from (null when no route matched), for logs and metrics. */
@@ -75,7 +85,9 @@ public final class PaymentApi {
 
     private ApiResponse dispatch(Route route, String paymentId, ApiRequest request) {
         if (!route.authenticated()) {
-            return json(200, health.get());
+            ObjectNode report = health.get();
+            // Health tells the truth (issue 12): unreachable config or table, or no active-region record, is a 503.
+            return json("ok".equals(report.path("status").asText()) ? 200 : 503, report);
         }
         String merchant = merchant(request);
         if (paymentId != null) {
@@ -83,11 +95,21 @@ public final class PaymentApi {
         }
         if (route.write()) {
             Idempotency.validKey(request.header("idempotency-key"));
+            // ---- Write-fence hook (issue 12) ------------------------------------------------------------------
+            // Every write route passes here before its body is read and before the idempotency claim: a write the
+            // fence refuses has written nothing, not even the claim, so the same key works in the active region.
+            // A fence that cannot be read throws DependencyException (503 through ErrorMapper; nothing written).
+            Optional<ApiResponse> refused = writeFence.refusal(request);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
         }
         return switch (route) {
             case CREATE_PAYMENT -> create(request, merchant);
             case LIST_PAYMENTS -> list(request, merchant);
-            case GET_PAYMENT -> json(200, json.payment(payments.get(merchant, paymentId)));
+            // Write-fence hook (issue 12): where this region may not write, a GET does not reconcile (which writes).
+            case GET_PAYMENT -> json(200, json.payment(payments.get(merchant, paymentId,
+                    writeFence.writesAllowedNow())));
             case CAPTURE_PAYMENT -> capture(request, merchant, paymentId);
             case CANCEL_PAYMENT -> cancel(request, merchant, paymentId);
             case REFUND_PAYMENT -> refund(request, merchant, paymentId);
@@ -100,7 +122,9 @@ public final class PaymentApi {
     private ApiResponse create(ApiRequest request, String merchant) {
         ObjectNode body = body(request, false);
         CreatePaymentCommand command = json.createCommand(body);
-        return idempotency.execute(request, merchant, json.canonical(body), ids::paymentId, paymentId -> {
+        String canonical = json.canonical(body);
+        return idempotency.execute(request, merchant, canonical,
+                () -> ids.paymentId(scope(request, merchant, canonical)), paymentId -> {
             StructuredLog.putContext("paymentId", paymentId);
             return created(payments.create(merchant, paymentId, command), request);
         }, e -> errors.toResponse(e, request));
@@ -148,7 +172,9 @@ public final class PaymentApi {
     private ApiResponse capture(ApiRequest request, String merchant, String id) {
         ObjectNode body = body(request, true);
         Long amount = json.amountOnly(body, false);
-        return idempotency.execute(request, merchant, json.canonical(body), ids::attemptId, attemptId -> {
+        String canonical = json.canonical(body);
+        return idempotency.execute(request, merchant, canonical,
+                () -> ids.attemptId(scope(request, merchant, canonical)), attemptId -> {
             Payment p = payments.capture(merchant, id, attemptId, amount);
             return json(p.isPending(attemptId) ? 202 : 200, json.payment(p));
         }, e -> errors.toResponse(e, request));
@@ -157,7 +183,9 @@ public final class PaymentApi {
     private ApiResponse cancel(ApiRequest request, String merchant, String id) {
         ObjectNode body = body(request, true);
         json.emptyObject(body);
-        return idempotency.execute(request, merchant, json.canonical(body), ids::attemptId, attemptId -> {
+        String canonical = json.canonical(body);
+        return idempotency.execute(request, merchant, canonical,
+                () -> ids.attemptId(scope(request, merchant, canonical)), attemptId -> {
             Payment p = payments.cancel(merchant, id, attemptId);
             return json(p.isPending(attemptId) ? 202 : 200, json.payment(p));
         }, e -> errors.toResponse(e, request));
@@ -166,7 +194,9 @@ public final class PaymentApi {
     private ApiResponse refund(ApiRequest request, String merchant, String id) {
         ObjectNode body = body(request, false);
         long amount = json.amountOnly(body, true);
-        return idempotency.execute(request, merchant, json.canonical(body), ids::refundId, refundId -> {
+        String canonical = json.canonical(body);
+        return idempotency.execute(request, merchant, canonical,
+                () -> ids.refundId(scope(request, merchant, canonical)), refundId -> {
             PaymentService.RefundOutcome outcome = payments.refund(merchant, id, refundId, amount);
             ObjectNode n = json.refund(outcome.refund());
             n.put("paymentId", id);
@@ -177,6 +207,12 @@ public final class PaymentApi {
     }
 
     // ---- request helpers --------------------------------------------------------------------------------------
+
+    /** What identifies this client request wherever it is sent: merchant, Idempotency-Key and fingerprint. */
+    private static RequestScope scope(ApiRequest request, String merchant, String canonicalBody) {
+        return new RequestScope(merchant, request.header("idempotency-key"),
+                Idempotency.fingerprint(request.method(), request.path(), canonicalBody));
+    }
 
     private String merchant(ApiRequest request) {
         String merchant = request.claims().get(merchantClaim);

@@ -1,28 +1,39 @@
 package com.acme.payments.function;
 
+import com.acme.payments.adapter.dynamodb.DynamoDbActiveRegionSource;
 import com.acme.payments.adapter.dynamodb.DynamoDbIdempotencyStore;
 import com.acme.payments.adapter.dynamodb.DynamoDbPaymentStore;
-import com.acme.payments.adapter.id.TimeOrderedIdGenerator;
+import com.acme.payments.adapter.dynamodb.DynamoDbTableProbe;
+import com.acme.payments.adapter.id.RequestDerivedIdGenerator;
 import com.acme.payments.adapter.processor.HttpPaymentProcessor;
+import com.acme.payments.adapter.ssm.SsmConfigProbe;
 import com.acme.payments.adapter.ssm.SsmConfigSource;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
+import com.acme.payments.api.WriteFenceGate;
 import com.acme.payments.config.CachedConfig;
 import com.acme.payments.port.PaymentProcessor;
 import com.acme.payments.api.idempotency.Idempotency;
+import com.acme.payments.service.HealthCheck;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.service.Reconciler;
+import com.acme.payments.service.WriteFence;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
 
 /**
  * Builds the function's object graph once per execution environment. The only place that reads the
@@ -40,21 +51,31 @@ public final class FunctionWiring {
     public static final String CONFIG_TTL = "PAYMENTS_CONFIG_TTL_SECONDS";
     /** How long an unfinished request holds its Idempotency-Key before a retry may take over (default 60 s). */
     public static final String IDEMPOTENCY_LOCK = "PAYMENTS_IDEMPOTENCY_LOCK_SECONDS";
+    /**
+     * How long an execution environment trusts its view of the active-region record (default 5 s). With the
+     * function timeout it bounds how long a fenced region can still write; scripts/failover.sh reads both.
+     */
+    public static final String FENCE_TTL = "PAYMENTS_FENCE_TTL_SECONDS";
+    /** Health answers within this, whatever its dependencies do (issue 12: about a second). */
+    static final Duration HEALTH_BUDGET = Duration.ofMillis(900);
 
     private final PaymentApi api;
     private final Reconciler reconciler;
     private final SnapStartPriming priming;
     final CachedConfig config;
-    final TimeOrderedIdGenerator ids;
+    final WriteFence fence;
     final JsonCodec json;
-    final DynamoDbClient dynamoDb;
-    final String tableName;
     final String region;
     final String regionRole;
+    private final String tableName;
+    private final String parameterPath;
+    private final Map<String, String> env;
+    private volatile HealthCheck healthCheck;
 
     private FunctionWiring(Map<String, String> env, PaymentProcessor processorOverride) {
         this.tableName = required(env, TABLE_NAME);
-        String parameterPath = required(env, PARAMETER_PATH);
+        this.parameterPath = required(env, PARAMETER_PATH);
+        this.env = Map.copyOf(env);
         this.regionRole = env.getOrDefault(REGION_ROLE, "primary");
         this.region = required(env, "AWS_REGION");
         String merchantClaim = env.getOrDefault(MERCHANT_CLAIM, "merchant_id");
@@ -75,13 +96,15 @@ public final class FunctionWiring {
         // map so one JVM can host handlers with different endpoints. Lambda never sets them.
         endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB").ifPresent(dynamoDbBuilder::endpointOverride);
         endpoint(env, "AWS_ENDPOINT_URL_SSM").ifPresent(ssmBuilder::endpointOverride);
-        this.dynamoDb = dynamoDbBuilder.build();
+        DynamoDbClient dynamoDb = dynamoDbBuilder.build();
         SsmClient ssm = ssmBuilder.build();
 
         Clock clock = Clock.systemUTC();
         this.json = new JsonCodec();
         this.config = new CachedConfig(new SsmConfigSource(ssm, parameterPath), ttl, clock);
-        this.ids = new TimeOrderedIdGenerator();
+        this.fence = new WriteFence(new DynamoDbActiveRegionSource(dynamoDb, tableName), region,
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault(FENCE_TTL,
+                        Long.toString(WriteFence.DEFAULT_TTL.toSeconds())))));
         PaymentProcessor processor = processorOverride != null ? processorOverride
                 : new HttpPaymentProcessor(config);
         DynamoDbPaymentStore store = new DynamoDbPaymentStore(dynamoDb, tableName);
@@ -89,9 +112,11 @@ public final class FunctionWiring {
         Duration lock = Duration.ofSeconds(Long.parseLong(env.getOrDefault(IDEMPOTENCY_LOCK,
                 Long.toString(Idempotency.LOCK.toSeconds()))));
         Idempotency idempotency = new Idempotency(new DynamoDbIdempotencyStore(dynamoDb, tableName), clock, lock);
-        this.api = new PaymentApi(service, idempotency, ids, json, merchantClaim, this::health);
-        this.reconciler = new Reconciler(store, service, clock);
-        this.priming = new SnapStartPriming(api, json, config, ids);
+        this.api = new PaymentApi(service, idempotency, new RequestDerivedIdGenerator(), json, merchantClaim,
+                this::health, new WriteFenceGate(fence, config, json));
+        // The reconciler writes too: in a region that may not write it leaves the work to the active region.
+        this.reconciler = new Reconciler(store, service, clock, fence::writesAllowedNow);
+        this.priming = new SnapStartPriming(api, json, config, fence);
     }
 
     public PaymentApi api() {
@@ -116,31 +141,52 @@ public final class FunctionWiring {
         return new FunctionWiring(env, processor);
     }
 
-    /** Region, version and reachability; no secrets, no configuration values. */
+    /**
+     * Region, version, which region is active, and whether config and table answer; no secrets, no configuration
+     * values. Status {@code ok} only when both answered and an active-region record exists (the API answers 503
+     * otherwise). Bounded by {@link #HEALTH_BUDGET}: its SDK clients have short timeouts and no retries.
+     */
     ObjectNode health() {
-        boolean configOk;
-        try {
-            config.get();
-            configOk = true;
-        } catch (RuntimeException e) {
-            configOk = false;
+        return HealthResponse.json(healthCheck().run(), regionRole, version(), json.mapper());
+    }
+
+    /**
+     * Built on first use (health is rare; the request path should not pay for a second pair of clients at
+     * init): its own HTTP client and SDK clients with ~0.8 s timeouts and no retries, so that a dependency that
+     * refuses or hangs costs health one short attempt, not the request path's retry schedule.
+     */
+    private HealthCheck healthCheck() {
+        HealthCheck h = healthCheck;
+        if (h == null) {
+            synchronized (this) {
+                h = healthCheck;
+                if (h == null) {
+                    SdkHttpClient fastHttp = UrlConnectionHttpClient.builder()
+                            .connectionTimeout(Duration.ofMillis(300))
+                            .socketTimeout(Duration.ofMillis(700))
+                            .build();
+                    ClientOverrideConfiguration once = ClientOverrideConfiguration.builder()
+                            .retryStrategy(AwsRetryStrategy.doNotRetry())
+                            .apiCallTimeout(Duration.ofMillis(800))
+                            .apiCallAttemptTimeout(Duration.ofMillis(800))
+                            .build();
+                    var dynamoDbBuilder = DynamoDbClient.builder().httpClient(fastHttp).region(Region.of(region))
+                            .overrideConfiguration(once);
+                    var ssmBuilder = SsmClient.builder().httpClient(fastHttp).region(Region.of(region))
+                            .overrideConfiguration(once);
+                    endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB").ifPresent(dynamoDbBuilder::endpointOverride);
+                    endpoint(env, "AWS_ENDPOINT_URL_SSM").ifPresent(ssmBuilder::endpointOverride);
+                    DynamoDbClient fastDynamoDb = dynamoDbBuilder.build();
+                    h = new HealthCheck(List.of(
+                            new SsmConfigProbe(new SsmConfigSource(ssmBuilder.build(), parameterPath), config::isFresh),
+                            new DynamoDbTableProbe(fastDynamoDb, tableName)),
+                            new DynamoDbActiveRegionSource(fastDynamoDb, tableName), region, HEALTH_BUDGET,
+                            Executors.newVirtualThreadPerTaskExecutor(), System::nanoTime);
+                    healthCheck = h;
+                }
+            }
         }
-        boolean tableOk;
-        try {
-            dynamoDb.getItem(b -> b.tableName(tableName).key(Map.of("pk", AttributeValue.fromS("HEALTH#probe"),
-                    "sk", AttributeValue.fromS("HEALTH"))));
-            tableOk = true;
-        } catch (RuntimeException e) {
-            tableOk = false;
-        }
-        ObjectNode n = json.mapper().createObjectNode();
-        n.put("status", configOk && tableOk ? "ok" : "degraded");
-        n.put("region", region);
-        n.put("regionRole", regionRole);
-        n.put("version", version());
-        n.putObject("config").put("reachable", configOk);
-        n.putObject("table").put("reachable", tableOk);
-        return n;
+        return h;
     }
 
     static String version() {
@@ -148,10 +194,9 @@ public final class FunctionWiring {
         return v == null ? "dev" : v;
     }
 
-    private static java.util.Optional<java.net.URI> endpoint(Map<String, String> env, String serviceVariable) {
+    private static Optional<URI> endpoint(Map<String, String> env, String serviceVariable) {
         String value = env.getOrDefault(serviceVariable, env.get("AWS_ENDPOINT_URL"));
-        return value == null || value.isBlank() ? java.util.Optional.empty()
-                : java.util.Optional.of(java.net.URI.create(value));
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(URI.create(value));
     }
 
     private static String required(Map<String, String> env, String name) {

@@ -4,8 +4,8 @@ import com.acme.payments.api.http.ApiRequest;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.config.CachedConfig;
-import com.acme.payments.adapter.id.TimeOrderedIdGenerator;
 import com.acme.payments.logging.StructuredLog;
+import com.acme.payments.service.WriteFence;
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
@@ -15,8 +15,9 @@ import java.util.Map;
 /**
  * SnapStart hooks, built from the collaborators they touch. Before the snapshot: warm the code paths of a
  * request with non-mutating work only (a read of a payment that cannot exist, a health read, a config read, JSON
- * parsing and validation of a sample body). After restore: drop cached configuration and the id generator so
- * nothing created before the snapshot (timestamps, random state) is shared between restored environments.
+ * parsing and validation of a sample body). After restore: drop cached configuration and the cached view of the
+ * active-region record, so nothing read before the snapshot (config, which region takes writes) is trusted by a
+ * restored environment. Ids derive from requests, so there is no generator state to drop.
  */
 public final class SnapStartPriming implements Resource {
     private static final StructuredLog LOG = StructuredLog.get(SnapStartPriming.class);
@@ -26,13 +27,13 @@ public final class SnapStartPriming implements Resource {
     private final PaymentApi api;
     private final JsonCodec json;
     private final CachedConfig config;
-    private final TimeOrderedIdGenerator ids;
+    private final WriteFence fence;
 
-    SnapStartPriming(PaymentApi api, JsonCodec json, CachedConfig config, TimeOrderedIdGenerator ids) {
+    SnapStartPriming(PaymentApi api, JsonCodec json, CachedConfig config, WriteFence fence) {
         this.api = api;
         this.json = json;
         this.config = config;
-        this.ids = ids;
+        this.fence = fence;
     }
 
     /** Registers with the CRaC global context, which SnapStart drives (strongly held there). */
@@ -48,7 +49,8 @@ public final class SnapStartPriming implements Resource {
     @Override
     public void afterRestore(Context<? extends Resource> context) {
         config.invalidate();
-        ids.reset();
+        // A view read before the snapshot is older than any staleness bound (issue 12).
+        fence.invalidate();
     }
 
     /** Idempotent and side-effect free: reads only. Failures are logged, never thrown (priming is best effort). */
@@ -66,6 +68,7 @@ public final class SnapStartPriming implements Resource {
             LOG.warn("priming incomplete", "errorType", e.getClass().getSimpleName());
         } finally {
             config.invalidate();
+            fence.invalidate();
         }
     }
 }

@@ -1,14 +1,19 @@
 package com.acme.payments.api;
 
+import com.acme.payments.adapter.id.RequestDerivedIdGenerator;
 import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.config.AppConfig;
 import com.acme.payments.domain.ConcurrentUpdateException;
 import com.acme.payments.domain.Payment;
+import com.acme.payments.function.HealthResponse;
 import com.acme.payments.function.PaymentHandler;
-import com.acme.payments.port.IdGenerator;
+import com.acme.payments.port.HealthProbe;
 import com.acme.payments.port.PaymentStore;
+import com.acme.payments.service.HealthCheck;
 import com.acme.payments.service.PaymentService;
+import com.acme.payments.service.WriteFence;
 import com.acme.payments.testsupport.FakeProcessor;
+import com.acme.payments.testsupport.InMemoryActiveRegionSource;
 import com.acme.payments.testsupport.InMemoryIdempotencyStore;
 import com.acme.payments.testsupport.InMemoryPaymentStore;
 import com.acme.payments.testsupport.MutableClock;
@@ -18,7 +23,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HandlerHarness {
     public static final String MERCHANT = "merchant_demo";
     public static final String OTHER_MERCHANT = "merchant_other";
-    /** A well-formed payment id that no harness ever creates (ids here count up from 1). */
+    /** A well-formed payment id that no harness creates (ids derive from requests: SHA-256, UUID version 8). */
     public static final String ABSENT_ID = "pay_0192f7e0-ffff-7fff-8fff-ffffffffffff";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,6 +53,10 @@ public final class HandlerHarness {
     public final FakeProcessor processor = new FakeProcessor();
     /** While true, every conditional update of a payment loses its version race (a storm of concurrent writers). */
     public volatile boolean updatesConflict;
+    /** us-east-1 is active; the harness serves us-east-1. Switch it to test the write fence. */
+    public final InMemoryActiveRegionSource activeRegion = new InMemoryActiveRegionSource("us-east-1");
+    /** Makes the health check's table probe fail, as an unreachable table would. */
+    public volatile boolean tableDown;
     public final PaymentHandler handler;
     private final AtomicLong requestIds = new AtomicLong();
     private final AtomicLong keys = new AtomicLong();
@@ -57,8 +65,22 @@ public final class HandlerHarness {
         AppConfig config = config();
         PaymentService service = new PaymentService(new SwitchableStore(), processor, () -> config, clock, "us-east-1");
         Idempotency idempotency = new Idempotency(idempotencyStore, clock, Idempotency.LOCK);
-        PaymentApi api = new PaymentApi(service, idempotency, new SequentialIds(), new JsonCodec(), "merchant_id",
-                HandlerHarness::health);
+        JsonCodec json = new JsonCodec();
+        // TTL zero: every check reads the record, so a test that switches the active region sees it at once.
+        WriteFence fence = new WriteFence(activeRegion, "us-east-1", Duration.ZERO);
+        AppConfig peered = new AppConfig(config.processorEndpoint(), config.processorApiKey(),
+                config.processorTimeout(), config.currencyLimits(),
+                Map.of("region", "us-east-2", "api-endpoint", "https://east2.example.test"));
+        // The real health check and body over an in-memory table probe and the same active-region record.
+        HealthCheck health = new HealthCheck(List.of(probe("config", () -> { }), probe("table", () -> {
+            if (tableDown) {
+                throw new IllegalStateException("table down (test)");
+            }
+        })), activeRegion, "us-east-1", Duration.ofMillis(900), Runnable::run, System::nanoTime);
+        // The production ids: derived from the request, so they are deterministic here too.
+        PaymentApi api = new PaymentApi(service, idempotency, new RequestDerivedIdGenerator(), json, "merchant_id",
+                () -> HealthResponse.json(health.run(), "primary", "dev", JSON), new WriteFenceGate(fence, () -> peered,
+                json));
         this.handler = new PaymentHandler(api);
     }
 
@@ -67,13 +89,27 @@ public final class HandlerHarness {
                 Map.of("USD", 1_000_000L, "EUR", 1_000_000L, "JPY", 100_000_000L), Map.of());
     }
 
-    /** The shape FunctionWiring.health() produces, with both dependencies reachable. */
-    static ObjectNode health() {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("status", "ok").put("region", "us-east-1").put("regionRole", "primary").put("version", "dev");
-        n.putObject("config").put("reachable", true);
-        n.putObject("table").put("reachable", true);
-        return n;
+    /**
+     * The write fence of a region that is recorded active (us-east-1, in memory): for tests about something else
+     * than regions, which still go through the real fence.
+     */
+    public static WriteFenceGate activeRegionFence(JsonCodec json) {
+        return new WriteFenceGate(new WriteFence(new InMemoryActiveRegionSource("us-east-1"), "us-east-1",
+                Duration.ZERO), HandlerHarness::config, json);
+    }
+
+    private static HealthProbe probe(String name, Runnable check) {
+        return new HealthProbe() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public void check() {
+                check.run();
+            }
+        };
     }
 
     /** A fresh, valid Idempotency-Key. */
@@ -280,29 +316,6 @@ public final class HandlerHarness {
         @Override
         public List<String> duePending(Instant sentBefore, int limit) {
             return store.duePending(sentBefore, limit);
-        }
-    }
-
-    /**
-     * Deterministic ids in the production format (pay_/re_/att_ + a UUID). Letters break up the digit runs: a run of
-     * 13+ digits such as 000…0001 passes the Luhn check and would look like a card number to PanDetector.
-     */
-    private static final class SequentialIds implements IdGenerator {
-        private final AtomicLong next = new AtomicLong();
-
-        @Override
-        public String paymentId() {
-            return "pay_0192f7e0-abcd-7abc-8abc-abcd" + String.format("%08d", next.incrementAndGet());
-        }
-
-        @Override
-        public String refundId() {
-            return "re_0192f7e0-abcd-7abc-9abc-abcd" + String.format("%08d", next.incrementAndGet());
-        }
-
-        @Override
-        public String attemptId() {
-            return "att_0192f7e0-abcd-7abc-aabc-abcd" + String.format("%08d", next.incrementAndGet());
         }
     }
 }

@@ -342,6 +342,14 @@ class OpenApiContractTest {
         harness.post("/payments", body).header("idempotency-key", replayKey).send();
         samples.put("POST /payments 201 (replay)", harness.post("/payments", body).header("idempotency-key", replayKey)
                 .send());
+        harness.tableDown = true;
+        samples.put("GET /health 503", harness.get("/health").claims(null).send());
+        harness.tableDown = false;
+        harness.activeRegion.set("us-east-2", null);
+        samples.put("POST /payments 503 (standby)", harness.post("/payments", body).send());
+        harness.activeRegion.set(null, "us-east-2");
+        samples.put("POST /payments/{id}/refunds 503 (fenced)", harness.post("/payments/" + id + "/refunds",
+                "{\"amount\":1}").send());
 
         for (Map.Entry<String, HandlerHarness.Response> sample : samples.entrySet()) {
             String[] parts = sample.getKey().split(" ");
@@ -361,6 +369,8 @@ class OpenApiContractTest {
         assertThat(samples.get("POST /payments 201 (replay)").header("Idempotent-Replayed")).as("sanity").isEqualTo("true");
         assertThat(samples.get("GET /payments/{id} 405").header("Allow")).as("sanity").isEqualTo("GET");
         assertThat(samples.get("GET /payments 200").json().get("items")).as("sanity: items were checked").hasSize(1);
+        assertThat(samples.get("POST /payments 503 (standby)").json().get("activeEndpoint").asText())
+                .as("sanity: the refusal names the active region's endpoint").isEqualTo("https://east2.example.test");
     }
 
     @Test

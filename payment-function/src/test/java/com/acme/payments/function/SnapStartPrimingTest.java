@@ -1,6 +1,5 @@
 package com.acme.payments.function;
 
-import com.acme.payments.adapter.id.TimeOrderedIdGenerator;
 import com.acme.payments.api.HandlerHarness;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
@@ -8,9 +7,13 @@ import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.config.AppConfig;
 import com.acme.payments.config.CachedConfig;
 import com.acme.payments.domain.Payment;
+import com.acme.payments.api.WriteFenceGate;
 import com.acme.payments.port.IdGenerator;
+import com.acme.payments.port.IdGenerator.RequestScope;
 import com.acme.payments.port.PaymentStore;
 import com.acme.payments.service.PaymentService;
+import com.acme.payments.service.WriteFence;
+import com.acme.payments.testsupport.InMemoryActiveRegionSource;
 import com.acme.payments.testsupport.FakeProcessor;
 import com.acme.payments.testsupport.InMemoryIdempotencyStore;
 import com.acme.payments.testsupport.InMemoryPaymentStore;
@@ -73,20 +76,23 @@ class SnapStartPrimingTest {
     private final AtomicInteger idsMade = new AtomicInteger();
     private final IdGenerator countingIds = new IdGenerator() {
         @Override
-        public String paymentId() {
+        public String paymentId(RequestScope request) {
             return "pay_" + idsMade.incrementAndGet();
         }
 
         @Override
-        public String refundId() {
+        public String refundId(RequestScope request) {
             return "re_" + idsMade.incrementAndGet();
         }
 
         @Override
-        public String attemptId() {
+        public String attemptId(RequestScope request) {
             return "att_" + idsMade.incrementAndGet();
         }
     };
+
+    private final InMemoryActiveRegionSource activeRegion = new InMemoryActiveRegionSource("us-east-1");
+    private final WriteFence fence = new WriteFence(activeRegion, "us-east-1", Duration.ofMinutes(5));
 
     private SnapStartPriming priming(String merchantClaim) {
         PaymentService service = new PaymentService(payments, processor, config, clock, "us-east-1");
@@ -95,8 +101,8 @@ class SnapStartPrimingTest {
                 merchantClaim, () -> {
                     config.get();
                     return JsonNodeFactory.instance.objectNode().put("status", "ok");
-                });
-        return new SnapStartPriming(api, json, config, new TimeOrderedIdGenerator());
+                }, new WriteFenceGate(fence, config, json));
+        return new SnapStartPriming(api, json, config, fence);
     }
 
     @Test
@@ -126,6 +132,23 @@ class SnapStartPrimingTest {
         config.get();
 
         assertThat(configLoads).as("reloaded after priming, not served from the snapshot").hasValue(2);
+    }
+
+    @Test
+    void afterRestore_dropsTheViewOfTheActiveRegion_soARestoredEnvironmentReadsItAfresh() {
+        SnapStartPriming priming = priming("merchant_id");
+        priming.prime();
+        int afterPriming = activeRegion.reads();
+        fence.check();
+        fence.check();
+        assertThat(activeRegion.reads()).as("priming left no view behind: one read, then the cached view")
+                .isEqualTo(afterPriming + 1);
+        activeRegion.set("us-east-2", null); // a failover while the snapshot sat on disk
+
+        priming.afterRestore(null);
+
+        assertThat(fence.check().allowed()).as("the restored environment sees the failover").isFalse();
+        assertThat(activeRegion.reads()).isEqualTo(afterPriming + 2);
     }
 
     @Test

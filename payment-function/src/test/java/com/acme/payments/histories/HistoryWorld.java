@@ -1,12 +1,13 @@
 package com.acme.payments.histories;
 
+import com.acme.payments.testsupport.SequentialIds;
 import com.acme.payments.api.http.ApiRequest;
 import com.acme.payments.api.http.ApiResponse;
+import com.acme.payments.api.HandlerHarness;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.config.AppConfig;
-import com.acme.payments.port.IdGenerator;
 import com.acme.payments.port.PaymentProcessor;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.service.Reconciler;
@@ -56,7 +57,8 @@ final class HistoryWorld {
         this.service = new PaymentService(store, processor, config::get, clock, "us-east-1", attempt -> { });
         this.reconciler = new Reconciler(store, service, clock);
         this.api = new PaymentApi(service, new Idempotency(keys, clock, Idempotency.LOCK), new SequentialIds(),
-                new JsonCodec(), "merchant_id", () -> JSON.createObjectNode().put("status", "ok"));
+                new JsonCodec(), "merchant_id", () -> JSON.createObjectNode().put("status", "ok"),
+                HandlerHarness.activeRegionFence(new JsonCodec()));
     }
 
     static AppConfig config(URI processorEndpoint) {
@@ -156,26 +158,6 @@ final class HistoryWorld {
         @Override
         public String toString() {
             return status + " " + body;
-        }
-    }
-
-    /** Ids in the production formats, counting up (letters break digit runs so no id looks like a card number). */
-    private static final class SequentialIds implements IdGenerator {
-        private final AtomicLong next = new AtomicLong();
-
-        @Override
-        public String paymentId() {
-            return "pay_0192f7e0-abcd-7abc-8abc-abcd" + String.format("%08d", next.incrementAndGet());
-        }
-
-        @Override
-        public String refundId() {
-            return "re_0192f7e0-abcd-7abc-9abc-abcd" + String.format("%08d", next.incrementAndGet());
-        }
-
-        @Override
-        public String attemptId() {
-            return "att_0192f7e0-abcd-7abc-aabc-abcd" + String.format("%08d", next.incrementAndGet());
         }
     }
 }

@@ -1,7 +1,9 @@
 package com.acme.payments.simulation;
 
+import com.acme.payments.testsupport.SequentialIds;
 import com.acme.payments.api.http.ApiRequest;
 import com.acme.payments.api.http.ApiResponse;
+import com.acme.payments.api.HandlerHarness;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.api.idempotency.Idempotency;
@@ -11,7 +13,6 @@ import com.acme.payments.domain.Attempt;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.Refund;
 import com.acme.payments.domain.RefundStatus;
-import com.acme.payments.port.IdGenerator;
 import com.acme.payments.port.PaymentProcessor.Result;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.service.Reconciler;
@@ -74,7 +75,8 @@ final class History {
         PaymentService service = new PaymentService(store, processor, () -> config, sim.clock, "us-east-1",
                 attempt -> sim.sleep(Duration.ofMillis(1 + sim.rng.nextInt(50))));
         this.api = new PaymentApi(service, new Idempotency(idempotencyStore, sim.clock, Idempotency.LOCK),
-                new SequentialIds(), CODEC, "merchant_id", () -> JSON.createObjectNode().put("status", "ok"));
+                new SequentialIds(), CODEC, "merchant_id", () -> JSON.createObjectNode().put("status", "ok"),
+                HandlerHarness.activeRegionFence(CODEC));
         this.reconciler = new Reconciler(store, service, sim.clock);
     }
 
@@ -484,30 +486,6 @@ final class History {
             return body == null || body.isBlank() ? null : JSON.readTree(body);
         } catch (Exception e) {
             return null;
-        }
-    }
-
-    /** Deterministic ids, well-formed like UUIDv7 ones. */
-    private static final class SequentialIds implements IdGenerator {
-        private long next;
-
-        @Override
-        public String paymentId() {
-            return "pay_" + uuid();
-        }
-
-        @Override
-        public String refundId() {
-            return "re_" + uuid();
-        }
-
-        @Override
-        public String attemptId() {
-            return "att_" + uuid();
-        }
-
-        private String uuid() {
-            return String.format("00000000-0000-7000-8000-%012x", ++next);
         }
     }
 }

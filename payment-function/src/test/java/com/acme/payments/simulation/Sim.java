@@ -207,10 +207,6 @@ final class Sim {
             }
         }
 
-        boolean enabled() {
-            return enabled;
-        }
-
         List<String> lines() {
             return lines;
         }

@@ -5,7 +5,6 @@ import com.acme.payments.port.PaymentProcessor;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -191,11 +190,5 @@ final class SimProcessor implements PaymentProcessor {
     /** Approved answer for a key, or null. */
     Result.Approved approved(String key) {
         return executed.get(key) instanceof Result.Approved a ? a : null;
-    }
-
-    Map<String, Authorization> byPayment() {
-        Map<String, Authorization> out = new HashMap<>();
-        authorizations.values().forEach(a -> out.put(a.paymentId, a));
-        return out;
     }
 }

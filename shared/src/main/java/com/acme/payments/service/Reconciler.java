@@ -7,6 +7,7 @@ import com.acme.payments.port.PaymentStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The background reconciler: settles every payment whose processor call (its own or a refund's) has waited longer
@@ -26,11 +27,22 @@ public final class Reconciler {
     private final PaymentStore store;
     private final PaymentService payments;
     private final Clock clock;
+    private final BooleanSupplier mayWrite;
 
+    /** A reconciler for a region that always takes writes (tests, the simulator). */
     public Reconciler(PaymentStore store, PaymentService payments, Clock clock) {
+        this(store, payments, clock, () -> true);
+    }
+
+    /**
+     * @param mayWrite the region's write fence (issue 12), asked before each payment: where it says no (a standby
+     *                 region), the run settles nothing and leaves the work to the active region's reconciler
+     */
+    public Reconciler(PaymentStore store, PaymentService payments, Clock clock, BooleanSupplier mayWrite) {
         this.store = store;
         this.payments = payments;
         this.clock = clock;
+        this.mayWrite = mayWrite;
     }
 
     /** What one run did. */
@@ -54,12 +66,22 @@ public final class Reconciler {
      * failure does not stop the others.
      */
     public Report run(int maxPayments, java.time.Instant deadline) {
+        if (!mayWrite.getAsBoolean()) {
+            LOG.info("reconciliation skipped: this region does not take writes; the active region's reconciler runs");
+            return new Report(0, 0, 0, 0);
+        }
         List<String> due = store.duePending(clock.instant().minus(MIN_AGE), maxPayments);
         int settled = 0;
         int pending = 0;
         int failed = 0;
         for (String id : due) {
             if (clock.instant().isAfter(deadline)) {
+                pending++;
+                continue;
+            }
+            // Asked per payment (a cached view, at most the fence TTL old): a failover during a run stops it here,
+            // so its writes end within the fence TTL plus one payment's work, inside the failover's wait.
+            if (!mayWrite.getAsBoolean()) {
                 pending++;
                 continue;
             }

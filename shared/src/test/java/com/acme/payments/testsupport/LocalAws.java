@@ -8,6 +8,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
@@ -130,6 +131,19 @@ public final class LocalAws {
         dynamoDb.updateTimeToLive(b -> b.tableName(name)
                 .timeToLiveSpecification(t -> t.enabled(true).attributeName(TTL_ATTRIBUTE)));
         return name;
+    }
+
+    /**
+     * Writes the active-region record (docs/architecture.md) as the deploy's active-region step and
+     * scripts/failover.sh do: without it no region takes writes.
+     */
+    public static void recordActiveRegion(DynamoDbClient dynamoDb, String table, String activeRegion, long epoch) {
+        dynamoDb.putItem(b -> b.tableName(table).item(java.util.Map.of(
+                "pk", AttributeValue.fromS("FENCE#active-region"), "sk", AttributeValue.fromS("FENCE"),
+                "activeRegion", AttributeValue.fromS(activeRegion == null ? "none" : activeRegion),
+                "epoch", AttributeValue.fromN(Long.toString(epoch)),
+                "version", AttributeValue.fromN(Long.toString(epoch)),
+                "changedAt", AttributeValue.fromS(java.time.Instant.now().toString()))));
     }
 
     /** Deletes a test table; a table that is already gone is fine, because cleanup must not mask a test failure. */

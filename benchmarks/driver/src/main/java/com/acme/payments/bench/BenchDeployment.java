@@ -7,6 +7,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
@@ -64,6 +65,11 @@ final class BenchDeployment implements AutoCloseable {
         dynamoDb.waiter().waitUntilTableExists(b -> b.tableName(table));
         dynamoDb.updateTimeToLive(b -> b.tableName(table)
                 .timeToLiveSpecification(t -> t.enabled(true).attributeName("expiresAt")));
+        // The active-region record the deploy's active-region step writes: without it no region takes writes.
+        dynamoDb.putItem(b -> b.tableName(table).item(Map.of(
+                "pk", AttributeValue.fromS("FENCE#active-region"), "sk", AttributeValue.fromS("FENCE"),
+                "activeRegion", AttributeValue.fromS(REGION), "epoch", AttributeValue.fromN("1"),
+                "version", AttributeValue.fromN("1"), "changedAt", AttributeValue.fromS(java.time.Instant.now().toString()))));
     }
 
     void put(String name, String value, ParameterType type) {

@@ -118,7 +118,7 @@ public final class Idempotency {
     }
 
     /** SHA-256 over method, path and the canonical body: the same request always has the same fingerprint. */
-    static String fingerprint(String method, String path, String canonicalBody) {
+    public static String fingerprint(String method, String path, String canonicalBody) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(method.getBytes(StandardCharsets.UTF_8));

@@ -115,6 +115,7 @@ public final class DynamoDbPaymentStore implements PaymentStore {
         }
     }
 
+
     /**
      * The size DynamoDB bills and limits (400 KB) for this payment's item: attribute names plus values, UTF-8.
      * The domain bounds every list on a payment, so this stays far below the limit; the simulator checks it.

@@ -18,6 +18,13 @@ final class TableKeys {
     static final String EXPIRES_AT = "expiresAt";
     static final String PAYMENT_SK = "PAYMENT";
     static final String IDEMPOTENCY_SK = "IDEMPOTENCY";
+    /**
+     * The active-region record (one item, replicated like every other): written by scripts/failover.sh and the
+     * deploy's active-region step with the AWS CLI, which spell the same key.
+     */
+    static final String ACTIVE_REGION_PK = "FENCE#active-region";
+    static final String ACTIVE_REGION_SK = "FENCE";
+    /** A key no writer ever uses: health reads it to prove the table answers. */
     static final String HEALTH_PK = "HEALTH#probe";
     static final String HEALTH_SK = "HEALTH";
 

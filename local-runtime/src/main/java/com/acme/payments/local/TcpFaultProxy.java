@@ -11,9 +11,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy in front of the emulator that a test can cut: {@link #cut()} drops every open connection and
- * refuses new ones (the emulator "becomes unreachable" or "restarts mid-request"); {@link #restore()} brings it
- * back. Rerunnable by any reviewer: no root, no iptables, loopback only.
+ * A TCP proxy in front of the emulator that can be cut: {@link #cut()} drops every open connection and refuses
+ * new ones (the emulator "becomes unreachable" or "restarts mid-request"); {@link #restore()} brings it back. The
+ * local runtime puts one in front of each region's AWS endpoint (a region outage cuts it); tests use it for
+ * single faults. Rerunnable by any reviewer: no root, no iptables, loopback only.
  */
 final class TcpFaultProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -25,6 +26,10 @@ final class TcpFaultProxy implements AutoCloseable {
         this.target = new InetSocketAddress(targetHost, targetPort);
         this.server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().name("fault-proxy-accept").start(this::acceptLoop);
+    }
+
+    boolean isCut() {
+        return cut;
     }
 
     String url() {
