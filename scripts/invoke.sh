@@ -29,6 +29,6 @@ fi
 [[ $EVENT == /* ]] || EVENT="$ROOT/$EVENT"
 cd "$ROOT"
 "$JAVA_HOME/bin/java" -XX:+UseSerialGC \
-  -cp "$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar" \
+  -cp "$ROOT/payment-function/target/payment-function.jar:$ROOT/local-runtime/target/local-runtime.jar:$ROOT/local-runtime/target/lib/*" \
   com.acme.payments.local.LocalInvoke --env-file "$env_file" --region "$REGION" --function-name "$FUNCTION" \
   "$EVENT" "${PAYMENT_ID:-}"

@@ -146,7 +146,19 @@ public final class LocalRuntime {
             env.put("AWS_ENDPOINT_URL_DYNAMODB", link.url());
             env.put("AWS_ENDPOINT_URL_SSM", link.url());
             LocalApiServer server = new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env, authorizer);
-            nodes.put(e.getKey(), new LocalControl.RegionNode(e.getKey(), server, link));
+            RuntimeInterfaceEmulator lambda = null;
+            if (task != null) {
+                // The deployed jar under aws-lambda-rie + the Java runtime interface client, for the emulator's
+                // Lambda proxy; it reaches AWS through this region's link, so a cut region's invokes fail too.
+                Path log = Files.createDirectories(lambdaLogs).resolve("lambda-" + e.getKey() + ".log");
+                lambda = RuntimeInterfaceEmulator.start(layout, task, RuntimeInterfaceEmulator.PAYMENT_HANDLER,
+                        RuntimeInterfaceEmulator.lambdaEnvironment(env, functionName),
+                        riePorts.getOrDefault(e.getKey(), 0), RuntimeInterfaceEmulator.LAMBDA_JVM_FLAGS,
+                        ProcessBuilder.Redirect.appendTo(log.toFile())).awaitListening(Duration.ofSeconds(20));
+                System.out.println("Lambda " + functionName + " " + e.getKey() + ": aws-lambda-rie on 127.0.0.1:"
+                        + lambda.port() + " + Java runtime interface client (log " + log + ")");
+            }
+            nodes.put(e.getKey(), new LocalControl.RegionNode(e.getKey(), server, link, lambda));
             reconcilerTimers.add(new LocalReconcilerTimer(env, reconcileEvery));
         }
         System.out.println("background reconciler: every " + reconcileEvery + " s in each region (only the active one"

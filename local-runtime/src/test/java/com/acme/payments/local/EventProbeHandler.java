@@ -4,9 +4,11 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 
+import java.io.IOException;
+import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,22 +16,51 @@ import java.util.TreeMap;
 /**
  * A handler with the same signature as PaymentHandler that answers with what it was given: the event as the
  * runtime interface client deserialized it (every field the function or API Gateway could care about) and the
- * Context's request id. Run under RIE + RIC by {@link RuntimeEventFidelityIT}; never deployed.
+ * Context's request id. Run under RIE + RIC by {@link RuntimeEventFidelityIT}; never deployed. It runs on the deployed
+ * jar's classes only, so it writes with streaming jackson-core: the jar holds no databind (issue 15).
  */
 public final class EventProbeHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         Map<String, Object> seen = describe(event);
         seen.put("context.awsRequestId", context.getAwsRequestId());
-        try {
-            return APIGatewayV2HTTPResponse.builder().withStatusCode(200)
-                    .withHeaders(Map.of("Content-Type", "application/json"))
-                    .withCookies(List.of("probe=1; Path=/")).withBody(JSON.writeValueAsString(seen))
-                    .withIsBase64Encoded(false).build();
-        } catch (JsonProcessingException e) {
+        StringWriter body = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(body)) {
+            write(g, seen);
+        } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(200)
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withCookies(List.of("probe=1; Path=/")).withBody(body.toString())
+                .withIsBase64Encoded(false).build();
+    }
+
+    /** The value types {@link #describe} produces: maps, lists, strings, numbers, booleans, null. */
+    private static void write(JsonGenerator g, Object value) throws IOException {
+        switch (value) {
+            case null -> g.writeNull();
+            case Map<?, ?> map -> {
+                g.writeStartObject();
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    g.writeFieldName(String.valueOf(e.getKey()));
+                    write(g, e.getValue());
+                }
+                g.writeEndObject();
+            }
+            case List<?> list -> {
+                g.writeStartArray();
+                for (Object item : list) {
+                    write(g, item);
+                }
+                g.writeEndArray();
+            }
+            case Boolean b -> g.writeBoolean(b);
+            case Long l -> g.writeNumber(l);
+            case Integer i -> g.writeNumber(i);
+            default -> g.writeString(value.toString());
         }
     }
 
