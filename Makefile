@@ -17,7 +17,7 @@ MVNW = JAVA_HOME="$$(cat $(JAVA_HOME_FILE))" $(REPO_ROOT)/mvnw -B -ntp -f $(REPO
 # its own fragment. Optional include, so the other targets work before the fragment exists.
 -include $(REPO_ROOT)/scripts/sam-build-target.mk
 
-.PHONY: help bootstrap build test fuzz local token invoke deploy teardown failover smoke bench emulator-start emulator-stop clean simulate
+.PHONY: help bootstrap build test test-deploy fuzz local token invoke deploy teardown failover smoke bench emulator-start emulator-stop clean simulate
 
 help: ## List the targets
 	@printf 'Usage: make <target>\n\n'
@@ -32,6 +32,9 @@ build: bootstrap ## Compile and package all modules, tests skipped (shaded jar: 
 
 test: ## Run every test: unit, integration (against the emulator), template checks, script tests
 	$(REPO_ROOT)/scripts/test-all.sh
+
+test-deploy: bootstrap ## The deploy end-to-end test with every kill point (make test kills after two steps; ~5 min longer)
+	DEPLOY_E2E_KILL_STEPS="peering routes handoff" EMULATOR_PORT="$${EMULATOR_PORT:-4566}" bash $(REPO_ROOT)/scripts/tests/deploy-e2e.sh
 
 fuzz: bootstrap ## The API contract fuzzed for 10 minutes (make test runs 1 minute): Schemathesis vs the local API from api/openapi.yaml [FUZZ_MAX_TIME=600 FUZZ_SEED=n]
 	FUZZ_MAX_TIME="$${FUZZ_MAX_TIME:-600}" $(REPO_ROOT)/scripts/tests/contract-fuzz.sh

@@ -26,12 +26,15 @@
 #      artifact digest is identical
 #   4. drift is repaired (a tampered handoff parameter, a route pointing elsewhere), and a
 #      failing step names itself, its region and the --from command to resume
-#   5. runs killed with SIGKILL right after deploy-primary, peering, routes and handoff
-#      (the whole process group, sam included) converge when simply run again
+#   5. runs killed with SIGKILL right after deploy-primary and after network steps
+#      (the whole process group, sam included) converge when simply run again. `make test`
+#      kills after deploy-primary and routes (DEPLOY_E2E_KILL_STEPS="routes", its time budget);
+#      `make test-deploy` kills after every network step: peering, routes and handoff
 #   6. teardown needs --env and a confirmation, leaves no stack, peering, route or parameter,
 #      and a second teardown succeeds
 #
-# Environment: DEPLOY_E2E_ENV (default e2e), EMULATOR_PORT, SAM_BUILD_DIR (default
+# Environment: DEPLOY_E2E_ENV (default e2e), DEPLOY_E2E_KILL_STEPS (network steps to kill
+# after, default "routes"; any of peering routes handoff), EMULATOR_PORT, SAM_BUILD_DIR (default
 # .aws-sam/e2e-build-<emulator port>, so a developer's own .aws-sam/build is left alone).
 # Logs go to .local/deploy-e2e-<emulator port>/. Runs on different emulators from the same
 # checkout (several people, `make test`) do not share logs or builds; a second run against
@@ -509,7 +512,9 @@ rewind_network() {
   aws --region "$P" ec2 delete-vpc-peering-connection --vpc-peering-connection-id "$PCX" >/dev/null
   eq "rewound: no live peering left" "" "$(live_tagged_pcx "$P")"
 }
-for step in peering routes handoff; do
+read -ra KILL_STEPS <<<"${DEPLOY_E2E_KILL_STEPS:-routes}"
+for step in "${KILL_STEPS[@]}"; do
+  [[ $step =~ ^(peering|routes|handoff)$ ]] || { fail "DEPLOY_E2E_KILL_STEPS: '$step' is not a network step"; continue; }
   rewind_network
   deploy_killed_after "$step"
   deploy "rerun-after-kill-$step"

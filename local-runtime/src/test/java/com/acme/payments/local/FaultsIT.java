@@ -52,6 +52,12 @@ class FaultsIT {
         ssmProxy.close();
     }
 
+    /**
+     * Past the 2 s idempotency lock these tests configure. The store keeps the lock in whole epoch seconds and
+     * holds it through its last second, so a claim made at x.9 s stays locked until (x + 3).0: up to 3 s.
+     */
+    private static final long LOCK_PASSED_MILLIS = 3_200;
+
     private Map<String, String> env(long configTtlSeconds) {
         Map<String, String> env = new HashMap<>(deployment.functionEnv(configTtlSeconds));
         env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamoProxy.url());
@@ -81,7 +87,7 @@ class FaultsIT {
         // (2 s here) has passed the retry takes the claim over and completes the same request.
         assertThat(api.post("/payments", "m_ssm", "k-ssm-00003", body(100, "tok_visa_4242")).status())
                 .as("within the lock the retry is told to wait").isEqualTo(409);
-        Thread.sleep(2_200);
+        Thread.sleep(LOCK_PASSED_MILLIS);
         var retried = api.post("/payments", "m_ssm", "k-ssm-00003", body(100, "tok_visa_4242"));
         assertThat(retried.status()).as("after the lock the same key resumes and completes").isEqualTo(201);
         System.out.println("faults: ssm cut after init -> cached 201 within TTL, 503 after TTL, 201 after restore");
@@ -140,7 +146,7 @@ class FaultsIT {
         var get = api.get("/payments/" + id, null, "m_down");
         assertThat(get.status()).isEqualTo(503);
         dynamoProxy.restore();
-        Thread.sleep(2_200);
+        Thread.sleep(LOCK_PASSED_MILLIS);
         var capture = api.post("/payments/" + id + "/capture", "m_down", "k-down-0002", null);
         assertThat(capture.status()).as(capture.raw()).isEqualTo(200);
         assertThat(processor.captures()).isEqualTo(1);
@@ -225,7 +231,7 @@ class FaultsIT {
         long ok = answers.stream().filter(a -> a.getValue().status() == 201).count();
         for (Map.Entry<String, HandlerClient.Answer> a : answers) {
             if (a.getValue().status() == 503) {
-                Thread.sleep(2_200);
+                Thread.sleep(LOCK_PASSED_MILLIS);
                 var again = api.post("/payments/" + id + "/refunds", "m_storm", a.getKey(), "{\"amount\":2}");
                 assertThat(again.status()).as(again.raw()).isEqualTo(201);
                 retried++;

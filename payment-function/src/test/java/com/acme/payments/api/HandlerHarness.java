@@ -314,8 +314,13 @@ public final class HandlerHarness {
         }
 
         @Override
-        public List<String> duePending(Instant sentBefore, int limit) {
-            return store.duePending(sentBefore, limit);
+        public List<String> duePending(Instant now, int limit) {
+            return store.duePending(now, limit);
+        }
+
+        @Override
+        public void deferReconciliation(String paymentId, long version, Instant notBefore) {
+            store.deferReconciliation(paymentId, version, notBefore);
         }
     }
 }

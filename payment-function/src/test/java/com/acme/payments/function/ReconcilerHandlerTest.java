@@ -1,5 +1,6 @@
 package com.acme.payments.function;
 
+import com.acme.payments.domain.Payment;
 import com.acme.payments.api.HandlerHarness;
 import com.acme.payments.domain.PaymentStatus;
 import com.acme.payments.processordouble.InMemoryProcessor;
@@ -39,7 +40,7 @@ class ReconcilerHandlerTest {
     void aRun_settlesPaymentsWhoseAnswerWasLost_andReportsWhatItDid() {
         createUnanswered("pay_1");
         createUnanswered("pay_2");
-        clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
 
         Map<String, Object> report = handler.handleRequest(Map.of("source", "aws.events"), context(60_000));
 
@@ -51,7 +52,7 @@ class ReconcilerHandlerTest {
     @Test
     void aRunWithTooLittleTimeLeft_startsNothing_andLeavesThePaymentsForTheNextRun() {
         createUnanswered("pay_1");
-        clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
 
         Map<String, Object> report = handler.handleRequest(Map.of(), context(1_000));
 

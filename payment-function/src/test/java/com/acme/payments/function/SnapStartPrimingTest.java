@@ -64,8 +64,13 @@ class SnapStartPrimingTest {
         }
 
         @Override
-        public List<String> duePending(Instant sentBefore, int limit) {
-            return stored.duePending(sentBefore, limit);
+        public List<String> duePending(Instant now, int limit) {
+            return stored.duePending(now, limit);
+        }
+
+        @Override
+        public void deferReconciliation(String paymentId, long version, Instant notBefore) {
+            stored.deferReconciliation(paymentId, version, notBefore);
         }
     };
     private final AtomicInteger configLoads = new AtomicInteger();

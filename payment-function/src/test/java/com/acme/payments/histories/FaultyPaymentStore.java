@@ -107,7 +107,12 @@ final class FaultyPaymentStore implements PaymentStore {
     }
 
     @Override
-    public List<String> duePending(Instant sentBefore, int limit) {
-        return table.duePending(sentBefore, limit);
+    public List<String> duePending(Instant now, int limit) {
+        return table.duePending(now, limit);
+    }
+
+    @Override
+    public void deferReconciliation(String paymentId, long version, Instant notBefore) {
+        table.deferReconciliation(paymentId, version, notBefore);
     }
 }

@@ -449,7 +449,7 @@ class MoneySafetyHistoriesTest {
             assertThat(client.lookup("pay_direct:authorize")).isInstanceOf(Result.Unknown.class);
             Answer read = http.get(created.json().get("id").asText());
             assertThat(read.json().get("status").asText()).as("after a failed lookup: %s", read).isEqualTo("PENDING");
-            http.clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+            http.clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
             http.reconciler.run(10);
             assertThat(http.store.stored(created.json().get("id").asText()).status()).isEqualTo(PaymentStatus.PENDING);
         }
@@ -685,7 +685,7 @@ class MoneySafetyHistoriesTest {
         String lostId = lost.json().get("id").asText();
         String neverId = never.json().get("id").asText();
 
-        world.clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        world.clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
         Reconciler.Report first = world.reconciler.run(50);
         world.clock.advance(PaymentService.RECONCILE_GRACE);
         Reconciler.Report second = world.reconciler.run(50);
@@ -723,7 +723,7 @@ class MoneySafetyHistoriesTest {
 
         Answer read = world.get(paymentId);
         int lookupsByTheGet = processor.lookups().size();
-        world.clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        world.clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
         world.reconciler.run(50);
 
         assertThat(lookupsByTheGet).isLessThanOrEqualTo(1 + 2).isEqualTo(2);

@@ -23,6 +23,7 @@ import java.util.Optional;
 final class SimPaymentStore implements PaymentStore {
     private final Sim sim;
     final Map<String, Payment> items = new LinkedHashMap<>();
+    private final Map<String, Deferral> deferrals = new LinkedHashMap<>();
     int lostWriteAnswers;
     int maxItemBytes;
     final List<String> stateViolations = new java.util.ArrayList<>();
@@ -99,13 +100,33 @@ final class SimPaymentStore implements PaymentStore {
     }
 
     @Override
-    public List<String> duePending(Instant sentBefore, int limit) {
+    public List<String> duePending(Instant now, int limit) {
         sim.step();
         if (sim.fault(0.02)) {
             throw new DependencyException("simulated query failure", true, null);
         }
-        return items.values().stream().filter(p -> p.oldestPendingSend() != null)
-                .filter(p -> p.oldestPendingSend().isBefore(sentBefore))
-                .sorted(Comparator.comparing(Payment::oldestPendingSend)).limit(limit).map(Payment::id).toList();
+        return items.values().stream().filter(p -> p.reconcileDueAt() != null)
+                .filter(p -> !dueAt(p).isAfter(now))
+                .sorted(Comparator.comparing(this::dueAt)).limit(limit).map(Payment::id).toList();
     }
+
+    @Override
+    public void deferReconciliation(String paymentId, long version, Instant notBefore) {
+        sim.step();
+        if (sim.fault(0.02)) {
+            throw new DependencyException("simulated write failure", true, null);
+        }
+        Payment current = items.get(paymentId);
+        if (current != null && current.version() == version && current.reconcileDueAt() != null) {
+            deferrals.put(paymentId, new Deferral(version, notBefore));
+        }
+    }
+
+    /** Like the index's sort key: a deferral holds only while the payment is unchanged since. */
+    private Instant dueAt(Payment p) {
+        Deferral d = deferrals.get(p.id());
+        return d != null && d.version() == p.version() ? d.notBefore() : p.reconcileDueAt();
+    }
+
+    private record Deferral(long version, Instant notBefore) { }
 }

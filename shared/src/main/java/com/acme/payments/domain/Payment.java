@@ -60,6 +60,11 @@ public record Payment(
     public static final int CANCEL_RESERVE = 5;
     /** The longest processor text (reason, reference) kept on a payment. */
     public static final int MAX_DETAIL = 200;
+    /**
+     * How long after its last send a pending call is left to the request that sent it before the background
+     * reconciler looks it up: younger calls are most likely still being answered.
+     */
+    public static final java.time.Duration RECONCILE_AFTER = java.time.Duration.ofSeconds(10);
 
     public Payment {
         Objects.requireNonNull(id, "id");
@@ -110,6 +115,12 @@ public record Payment(
             }
         }
         return oldest;
+    }
+
+    /** When the background reconciler should first look at this payment's pending calls, or null: none pending. */
+    public Instant reconcileDueAt() {
+        Instant oldest = oldestPendingSend();
+        return oldest == null ? null : oldest.plus(RECONCILE_AFTER);
     }
 
     public Refund refund(String refundId) {

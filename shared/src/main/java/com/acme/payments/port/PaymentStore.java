@@ -36,10 +36,20 @@ public interface PaymentStore {
     Page list(String merchantId, int limit, String cursor);
 
     /**
-     * Ids of payments with a processor call (their own or a refund's) last sent before {@code sentBefore}, oldest
-     * first: the background reconciler's work list. Backed by a sparse index holding only such payments.
+     * Ids of payments with a processor call (their own or a refund's) whose reconciliation is due at or before
+     * {@code now}, earliest first: the background reconciler's work list. A payment is due at
+     * {@link com.acme.payments.domain.Payment#reconcileDueAt()}, or at the time of its deferral (below) while it has
+     * not changed since. Backed by a sparse index holding only payments with pending calls.
      */
-    List<String> duePending(java.time.Instant sentBefore, int limit);
+    List<String> duePending(java.time.Instant now, int limit);
+
+    /**
+     * Leaves the payment out of {@link #duePending} until {@code notBefore}, because a look came back inconclusive
+     * (without this, a call the processor never answers stays first in the work list and starves every payment
+     * behind it). Applies only while the stored version is still {@code version}: any write to the payment sets its
+     * due time afresh from its pending calls, and a payment that changed in the meantime is left as it is.
+     */
+    void deferReconciliation(String paymentId, long version, java.time.Instant notBefore);
 
     /** One page of a listing; {@code nextCursor} is null on the last page. */
     record Page(List<Payment> items, String nextCursor) {

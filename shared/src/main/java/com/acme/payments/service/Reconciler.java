@@ -11,14 +11,20 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The background reconciler: settles every payment whose processor call (its own or a refund's) has waited longer
- * than {@link #MIN_AGE}, so no payment depends on someone reading it to settle. Run on a schedule (an EventBridge
- * rule in template.yaml, a timer in the local runtime). Works through a bounded batch per run; what is left is
- * picked up by the next run.
+ * than {@link Payment#RECONCILE_AFTER}, so no payment depends on someone reading it to settle. Run on a schedule (an
+ * EventBridge rule in template.yaml, a timer in the local runtime). Works through a bounded batch per run, earliest
+ * due first; what is left is picked up by the next run.
+ *
+ * <p>A look that settles nothing (the processor answers "unknown", or "not found" within the grace) defers that
+ * payment by {@link #backoff}: a quarter of its call's age, between 30 s and 15 min. Without it, calls the processor
+ * never answers would stay first in the work list and, once there are a batch of them, starve every payment behind
+ * them. Any write to the payment (a client's retry, a new refund) ends the deferral.
  */
 public final class Reconciler {
     private static final StructuredLog LOG = StructuredLog.get(Reconciler.class);
-    /** Calls younger than this are most likely still being answered by the request that sent them. */
-    public static final Duration MIN_AGE = Duration.ofSeconds(10);
+    /** The shortest and longest wait before an inconclusive payment is looked at again. */
+    static final Duration MIN_BACKOFF = Duration.ofSeconds(30);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(15);
     /** Refund lookups per payment per run, so one payment with many pending refunds cannot starve the others. */
     static final int REFUND_LOOKUPS_PER_PAYMENT = 10;
     /** A call still unsettled this long after its last send raises an alarm (a log line with {@code alarm}). */
@@ -70,7 +76,7 @@ public final class Reconciler {
             LOG.info("reconciliation skipped: this region does not take writes; the active region's reconciler runs");
             return new Report(0, 0, 0, 0);
         }
-        List<String> due = store.duePending(clock.instant().minus(MIN_AGE), maxPayments);
+        List<String> due = store.duePending(clock.instant(), maxPayments);
         int settled = 0;
         int pending = 0;
         int failed = 0;
@@ -93,11 +99,17 @@ public final class Reconciler {
                 Payment after = payments.reconcile(before, REFUND_LOOKUPS_PER_PAYMENT);
                 if (after.hasPendingCalls()) {
                     pending++;
+                    java.time.Instant now = clock.instant();
                     java.time.Instant oldest = after.oldestPendingSend();
-                    if (oldest != null && oldest.isBefore(clock.instant().minus(OVERDUE))) {
+                    if (oldest.isBefore(now.minus(OVERDUE))) {
                         // Lookups keep coming back inconclusive: someone must look at the processor's side.
                         LOG.error("pending call overdue", null, "paymentId", id, "alarm", "PendingCallOverdue",
                                 "pendingSince", oldest.toString());
+                    }
+                    if (after.version() == before.version()) {
+                        // Nothing settled: look again later. (A look that settled something wrote the payment,
+                        // which made the rest due again right away.)
+                        defer(after, now.plus(backoff(Duration.between(oldest, now))));
                     }
                 } else {
                     settled++;
@@ -113,5 +125,22 @@ public final class Reconciler {
                     "failed", failed);
         }
         return new Report(due.size(), settled, pending, failed);
+    }
+
+    /** How long an inconclusive payment waits before the next look, given how long its oldest call has waited. */
+    static Duration backoff(Duration age) {
+        Duration quarter = age.dividedBy(4);
+        return quarter.compareTo(MIN_BACKOFF) < 0 ? MIN_BACKOFF
+                : quarter.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : quarter;
+    }
+
+    private void defer(Payment payment, java.time.Instant notBefore) {
+        try {
+            store.deferReconciliation(payment.id(), payment.version(), notBefore);
+        } catch (RuntimeException e) {
+            // Not deferred: the payment stays due and is looked at again next run, which is only slower.
+            LOG.warn("reconciliation not deferred", "paymentId", payment.id(), "errorType",
+                    e.getClass().getSimpleName());
+        }
     }
 }

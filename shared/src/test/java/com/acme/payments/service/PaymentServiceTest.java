@@ -1044,8 +1044,13 @@ class PaymentServiceTest {
         }
 
         @Override
-        public List<String> duePending(Instant sentBefore, int limit) {
-            return delegate.duePending(sentBefore, limit);
+        public List<String> duePending(Instant now, int limit) {
+            return delegate.duePending(now, limit);
+        }
+
+        @Override
+        public void deferReconciliation(String paymentId, long version, Instant notBefore) {
+            delegate.deferReconciliation(paymentId, version, notBefore);
         }
 
         List<Payment> all() {

@@ -1,5 +1,6 @@
 package com.acme.payments.service;
 
+import com.acme.payments.domain.Payment;
 import com.acme.payments.config.AppConfig;
 import com.acme.payments.domain.PaymentStatus;
 import com.acme.payments.processordouble.InMemoryProcessor.Kind;
@@ -31,7 +32,7 @@ class ReconcilerFenceTest {
             service.create("m", "pay_" + i, CreatePaymentCommand.of(2_500L, "USD", "tok_timeout_slow", null, Map.of(),
                     false));
         }
-        clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
     }
 
     @Test

@@ -47,7 +47,7 @@ class ReconcilerTest {
         assertThat(reconciler.run(10)).isEqualTo(new Reconciler.Report(0, 0, 0, 0));
         assertThat(processor.calls(Kind.LOOKUP)).isEmpty();
 
-        clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
         assertThat(reconciler.run(10)).isEqualTo(new Reconciler.Report(1, 1, 0, 0));
 
         assertThat(store.find("pay_1").orElseThrow().status()).isEqualTo(PaymentStatus.AUTHORIZED);
@@ -62,7 +62,7 @@ class ReconcilerTest {
             processor.failNextFollowUp(FollowUpFailure.TIMEOUT);
             service.refund(MERCHANT, "pay_1", "re_" + i, 100);
         }
-        clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
 
         // More than a GET would look up, but bounded per payment so one payment cannot starve the others.
         assertThat(reconciler.run(10)).isEqualTo(new Reconciler.Report(1, 0, 1, 0));
@@ -80,7 +80,7 @@ class ReconcilerTest {
     void startsNoPaymentAfterItsDeadline_andCountsTheRestAsStillPending() {
         create("pay_1", "tok_timeout_slow", false);
         create("pay_2", "tok_timeout_slow", false);
-        clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
 
         assertThat(reconciler.run(10, clock.instant().minusMillis(1))).isEqualTo(new Reconciler.Report(2, 0, 2, 0));
         assertThat(processor.calls(Kind.LOOKUP)).isEmpty();
@@ -92,7 +92,7 @@ class ReconcilerTest {
         store.create(Payment.newPending("pay_1", MERCHANT, Money.of(2_500, "USD"), "tok_…4242", null, Map.of(), false,
                 clock.instant(), "us-east-1"));
 
-        clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
         assertThat(reconciler.run(10)).isEqualTo(new Reconciler.Report(1, 0, 1, 0));
 
         clock.advance(PaymentService.RECONCILE_GRACE);
@@ -105,7 +105,7 @@ class ReconcilerTest {
         create("pay_old", "tok_timeout_slow", false);
         clock.advance(Duration.ofSeconds(1));
         create("pay_new", "tok_timeout_slow", false);
-        clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
 
         assertThat(reconciler.run(1)).isEqualTo(new Reconciler.Report(1, 1, 0, 0));
         assertThat(store.find("pay_old").orElseThrow().status()).isEqualTo(PaymentStatus.AUTHORIZED);
@@ -116,10 +116,50 @@ class ReconcilerTest {
     }
 
     @Test
+    void aPaymentWhoseLookupsSettleNothing_isDeferred_soItDoesNotStarveThePaymentsBehindIt() {
+        // Sent, but not (yet) at the processor: every look within the grace is inconclusive.
+        store.create(Payment.newPending("pay_stuck", MERCHANT, Money.of(2_500, "USD"), "tok_…4242", null, Map.of(),
+                false, clock.instant(), "us-east-1"));
+        clock.advance(Duration.ofSeconds(1));
+        create("pay_behind", "tok_timeout_slow", false);
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
+
+        assertThat(reconciler.run(1)).isEqualTo(new Reconciler.Report(1, 0, 1, 0));
+        assertThat(store.duePending(clock.instant(), 10)).containsExactly("pay_behind");
+        assertThat(reconciler.run(1)).isEqualTo(new Reconciler.Report(1, 1, 0, 0));
+        assertThat(store.find("pay_behind").orElseThrow().status()).isEqualTo(PaymentStatus.AUTHORIZED);
+
+        clock.advance(Reconciler.MIN_BACKOFF);
+        assertThat(store.duePending(clock.instant(), 10)).containsExactly("pay_stuck");
+    }
+
+    @Test
+    void aWriteToADeferredPayment_makesItDueAgain() {
+        Payment stuck = Payment.newPending("pay_stuck", MERCHANT, Money.of(2_500, "USD"), "tok_…4242", null,
+                Map.of(), false, clock.instant(), "us-east-1");
+        store.create(stuck);
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
+        reconciler.run(10);
+        assertThat(store.duePending(clock.instant(), 10)).isEmpty();
+
+        // A client retry re-sends the call (any write does): the new version carries its own due time.
+        store.update(stuck.resend(stuck.id(), clock.instant().minusSeconds(20)), stuck.version());
+
+        assertThat(store.duePending(clock.instant(), 10)).containsExactly("pay_stuck");
+    }
+
+    @Test
+    void backoff_isAQuarterOfTheCallsAge_between30SecondsAnd15Minutes() {
+        assertThat(Reconciler.backoff(Duration.ofSeconds(11))).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Reconciler.backoff(Duration.ofMinutes(8))).isEqualTo(Duration.ofMinutes(2));
+        assertThat(Reconciler.backoff(Duration.ofHours(5))).isEqualTo(Duration.ofMinutes(15));
+    }
+
+    @Test
     void onePaymentsFailure_doesNotStopTheOthers() {
         create("pay_1", "tok_timeout_slow", false);
         create("pay_2", "tok_timeout_slow", false);
-        clock.advance(Reconciler.MIN_AGE.plusSeconds(1));
+        clock.advance(Payment.RECONCILE_AFTER.plusSeconds(1));
         PaymentStore failingForOne = new DelegatingStore(store) {
             @Override
             public Optional<Payment> find(String paymentId) {
@@ -165,8 +205,13 @@ class ReconcilerTest {
         }
 
         @Override
-        public List<String> duePending(Instant sentBefore, int limit) {
-            return delegate.duePending(sentBefore, limit);
+        public List<String> duePending(Instant now, int limit) {
+            return delegate.duePending(now, limit);
+        }
+
+        @Override
+        public void deferReconciliation(String paymentId, long version, Instant notBefore) {
+            delegate.deferReconciliation(paymentId, version, notBefore);
         }
     }
 }

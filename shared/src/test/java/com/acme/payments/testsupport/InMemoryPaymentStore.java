@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the merchant they were issued to.
  *
  * <p>{@link #duePending} reads like the sparse {@code pending-calls-index}: only payments with a pending call, sorted
- * by their oldest pending call's last send and then id, strictly before the bound.
+ * by when their reconciliation is due (or deferred to) and then id, up to and including the bound.
  */
 public final class InMemoryPaymentStore implements PaymentStore {
     /** The order of the {@code merchant-created-index} GSI read backwards: newest first, id breaks ties. */
@@ -32,6 +32,7 @@ public final class InMemoryPaymentStore implements PaymentStore {
     private static final String CURSOR_VERSION = "v1";
 
     private final ConcurrentHashMap<String, Payment> payments = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Deferral> deferrals = new ConcurrentHashMap<>();
 
     @Override
     public void create(Payment payment) {
@@ -74,17 +75,35 @@ public final class InMemoryPaymentStore implements PaymentStore {
     }
 
     @Override
-    public List<String> duePending(Instant sentBefore, int limit) {
+    public List<String> duePending(Instant now, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
         return payments.values().stream()
-                .filter(p -> p.oldestPendingSend() != null && p.oldestPendingSend().isBefore(sentBefore))
-                .sorted(Comparator.comparing(Payment::oldestPendingSend).thenComparing(Payment::id))
+                .filter(p -> p.reconcileDueAt() != null && !dueAt(p).isAfter(now))
+                .sorted(Comparator.comparing(this::dueAt).thenComparing(Payment::id))
                 .limit(limit)
                 .map(Payment::id)
                 .toList();
     }
+
+    @Override
+    public void deferReconciliation(String paymentId, long version, Instant notBefore) {
+        payments.computeIfPresent(paymentId, (id, current) -> {
+            if (current.version() == version && current.reconcileDueAt() != null) {
+                deferrals.put(id, new Deferral(version, notBefore));
+            }
+            return current;
+        });
+    }
+
+    /** Like the index's sort key: a deferral holds only while the payment is unchanged since. */
+    private Instant dueAt(Payment p) {
+        Deferral d = deferrals.get(p.id());
+        return d != null && d.version() == p.version() ? d.notBefore() : p.reconcileDueAt();
+    }
+
+    private record Deferral(long version, Instant notBefore) { }
 
     /** Every stored payment, in no particular order (for assertions across merchants). */
     public List<Payment> all() {

@@ -114,7 +114,7 @@ class InMemoryPaymentStoreTest {
     }
 
     @Test
-    void duePending_listsOnlyPaymentsWithACallSentBeforeTheBound_oldestFirst_upToTheLimit() {
+    void duePending_listsOnlyPaymentsDueByTheBound_earliestFirst_upToTheLimit() {
         store.create(payment("pay_late", "m", T0.plusSeconds(30)));
         store.create(payment("pay_b", "m", T0));
         store.create(payment("pay_a", "other", T0));
@@ -123,8 +123,11 @@ class InMemoryPaymentStoreTest {
         store.create(settled);
         store.update(settled.recordOutcome("pay_done", Outcome.APPROVED, "auth_1", T0), 0);
 
-        // Strictly before the bound, across merchants, the oldest send first and the id breaking ties.
+        // Due RECONCILE_AFTER (10 s) after the last send, up to and including the bound, across merchants, the
+        // earliest first and the id breaking ties.
         assertThat(store.duePending(T0.plusSeconds(30), 10)).containsExactly("pay_old", "pay_a", "pay_b");
+        assertThat(store.duePending(T0.plusSeconds(10), 10)).containsExactly("pay_old", "pay_a", "pay_b");
+        assertThat(store.duePending(T0.plusSeconds(9), 10)).containsExactly("pay_old");
         assertThat(store.duePending(T0.plusSeconds(30), 2)).containsExactly("pay_old", "pay_a");
         assertThat(store.duePending(T0.minusSeconds(5), 10)).isEmpty();
     }
@@ -135,7 +138,7 @@ class InMemoryPaymentStoreTest {
         store.create(p);
         store.update(p.resend("pay_1", T0.plusSeconds(100)), 0);
 
-        assertThat(store.duePending(T0.plusSeconds(50), 10)).isEmpty();
-        assertThat(store.duePending(T0.plusSeconds(101), 10)).containsExactly("pay_1");
+        assertThat(store.duePending(T0.plusSeconds(109), 10)).isEmpty();
+        assertThat(store.duePending(T0.plusSeconds(110), 10)).containsExactly("pay_1");
     }
 }

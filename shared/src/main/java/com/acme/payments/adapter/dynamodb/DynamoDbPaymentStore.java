@@ -97,13 +97,14 @@ public final class DynamoDbPaymentStore implements PaymentStore {
     }
 
     @Override
-    public List<String> duePending(Instant sentBefore, int limit) {
+    public List<String> duePending(Instant now, int limit) {
         QueryRequest request = QueryRequest.builder().tableName(tableName)
                 .indexName(TableKeys.PENDING_INDEX)
-                .keyConditionExpression("#p = :p AND #s < :before")
+                // Sort keys are "<due time>#<id>": everything due up to and including this millisecond.
+                .keyConditionExpression("#p = :p AND #s < :after")
                 .expressionAttributeNames(Map.of("#p", TableKeys.GSI2_PK, "#s", TableKeys.GSI2_SK))
                 .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(TableKeys.PENDING_PARTITION),
-                        ":before", AttributeValue.fromS(PaymentItemMapper.SORTABLE_TIME.format(sentBefore))))
+                        ":after", AttributeValue.fromS(PaymentItemMapper.SORTABLE_TIME.format(now) + "$")))
                 .limit(limit)
                 .build();
         try {
@@ -112,6 +113,24 @@ public final class DynamoDbPaymentStore implements PaymentStore {
                     .map(item -> TableKeys.paymentIdOf(item.get(TableKeys.PK).s())).toList();
         } catch (SdkException e) {
             throw DynamoDbErrors.failure("list pending payments", e);
+        }
+    }
+
+    @Override
+    public void deferReconciliation(String paymentId, long version, Instant notBefore) {
+        try {
+            // Only the index attribute moves; the payment and its version stay as they are, so a request that
+            // writes the payment meanwhile is never refused for it, and its write sets the due time afresh.
+            dynamoDb.updateItem(b -> b.tableName(tableName).key(key(paymentId))
+                    .updateExpression("SET #s = :due")
+                    .conditionExpression("attribute_exists(#p) AND #v = :v")
+                    .expressionAttributeNames(Map.of("#s", TableKeys.GSI2_SK, "#p", TableKeys.GSI2_PK, "#v", "version"))
+                    .expressionAttributeValues(Map.of(":due", PaymentItemMapper.pendingSortKey(notBefore, paymentId),
+                            ":v", AttributeValue.fromN(Long.toString(version)))));
+        } catch (ConditionalCheckFailedException changedOrSettled) {
+            // Written since (its due time is fresh) or no longer pending: nothing to defer.
+        } catch (SdkException e) {
+            throw DynamoDbErrors.failure("defer reconciliation", e);
         }
     }
 

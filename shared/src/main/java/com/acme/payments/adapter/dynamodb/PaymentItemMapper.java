@@ -87,11 +87,12 @@ final class PaymentItemMapper {
             attempts.add(AttributeValue.fromM(m));
         }
         item.put("attempts", AttributeValue.fromL(attempts));
-        Instant due = p.oldestPendingSend();
+        Instant due = p.reconcileDueAt();
         if (due != null) {
-            // Only payments with a pending call are in the sparse index the reconciler reads.
+            // Only payments with a pending call are in the sparse index the reconciler reads. Every write sets the
+            // due time afresh, which also ends any deferral (DynamoDbPaymentStore.deferReconciliation).
             item.put(TableKeys.GSI2_PK, s(TableKeys.PENDING_PARTITION));
-            item.put(TableKeys.GSI2_SK, s(SORTABLE_TIME.format(due) + "#" + p.id()));
+            item.put(TableKeys.GSI2_SK, pendingSortKey(due, p.id()));
         }
         putIfPresent(item, "processorReference", p.processorReference());
         putIfPresent(item, "declineReason", p.declineReason());
@@ -187,5 +188,10 @@ final class PaymentItemMapper {
     private static long num(Map<String, AttributeValue> item, String name) {
         AttributeValue v = item.get(name);
         return v == null || v.n() == null ? 0 : Long.parseLong(v.n());
+    }
+
+    /** The pending-calls index sort key: when reconciliation is due, then the id (unique, and a stable tie-break). */
+    static AttributeValue pendingSortKey(Instant due, String paymentId) {
+        return s(SORTABLE_TIME.format(due) + "#" + paymentId);
     }
 }

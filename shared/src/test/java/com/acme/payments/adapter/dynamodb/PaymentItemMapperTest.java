@@ -40,12 +40,13 @@ class PaymentItemMapperTest {
     }
 
     @Test
-    void onlyPaymentsWithAPendingCall_areInTheReconcilersIndex_sortedByTheOldestLastSend() {
+    void onlyPaymentsWithAPendingCall_areInTheReconcilersIndex_sortedByWhenReconciliationIsDue() {
         Payment pending = pending().resend("pay_1", T0.plusSeconds(5));
         Map<String, AttributeValue> item = PaymentItemMapper.toItem(pending);
 
         assertThat(item.get(TableKeys.GSI2_PK).s()).isEqualTo(TableKeys.PENDING_PARTITION);
-        assertThat(item.get(TableKeys.GSI2_SK).s()).isEqualTo("2026-01-05T10:00:05.000000000Z#pay_1");
+        // Due RECONCILE_AFTER (10 s) after the last send.
+        assertThat(item.get(TableKeys.GSI2_SK).s()).isEqualTo("2026-01-05T10:00:15.000000000Z#pay_1");
 
         Payment settled = pending.recordOutcome("pay_1", Outcome.APPROVED, "auth_1", T0.plusSeconds(6));
         assertThat(PaymentItemMapper.toItem(settled)).doesNotContainKeys(TableKeys.GSI2_PK, TableKeys.GSI2_SK);
@@ -54,7 +55,7 @@ class PaymentItemMapperTest {
                 .recordOutcome("att", Outcome.APPROVED, "cap", T0.plusSeconds(7))
                 .beginRefund("re_1", 100, T0.plusSeconds(8));
         assertThat(PaymentItemMapper.toItem(refundPending).get(TableKeys.GSI2_SK).s())
-                .startsWith("2026-01-05T10:00:08.000000000Z#");
+                .startsWith("2026-01-05T10:00:18.000000000Z#");
     }
 
     @Test

@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The background reconciler's work list on a real table (the emulator): the sparse {@code pending-calls-index}
- * holds exactly the payments with a pending call, oldest send first, and a payment leaves it when it settles.
+ * holds exactly the payments with a pending call, earliest due first (10 s after the last send, or when the
+ * reconciler deferred it to), and a payment leaves it when it settles.
  */
 class PendingCallsIndexIT {
     private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
@@ -32,7 +33,7 @@ class PendingCallsIndexIT {
     }
 
     @Test
-    void duePending_listsOnlyPaymentsWithAPendingCallSentBeforeTheCutoff_oldestFirst() {
+    void duePending_listsOnlyPaymentsWithAPendingCallDueByNow_earliestFirst() {
         Payment older = pending("pay_00000000-0000-7000-8000-000000000001", T0);
         Payment newer = pending("pay_00000000-0000-7000-8000-000000000002", T0.plusSeconds(30));
         Payment tooRecent = pending("pay_00000000-0000-7000-8000-000000000003", T0.plusSeconds(300));
@@ -46,6 +47,37 @@ class PendingCallsIndexIT {
 
         assertThat(store.duePending(T0.plusSeconds(60), 10)).containsExactly(older.id(), newer.id());
         assertThat(store.duePending(T0.plusSeconds(60), 1)).containsExactly(older.id());
+        // Due exactly RECONCILE_AFTER after the send, not before.
+        assertThat(store.duePending(T0.plus(Payment.RECONCILE_AFTER), 10)).containsExactly(older.id());
+        assertThat(store.duePending(T0.plus(Payment.RECONCILE_AFTER).minusMillis(1), 10)).isEmpty();
+    }
+
+    @Test
+    void aDeferredPaymentLeavesTheListUntilItsTime_orUntilItIsWrittenAgain() {
+        Payment stuck = pending("pay_00000000-0000-7000-8000-000000000006", T0);
+        Payment other = pending("pay_00000000-0000-7000-8000-000000000007", T0.plusSeconds(1));
+        store.create(stuck);
+        store.create(other);
+
+        store.deferReconciliation(stuck.id(), stuck.version(), T0.plusSeconds(120));
+        assertThat(store.duePending(T0.plusSeconds(60), 10)).containsExactly(other.id());
+        assertThat(store.duePending(T0.plusSeconds(120), 10)).containsExactly(other.id(), stuck.id());
+
+        // A deferral for a version that is no longer stored changes nothing, and raises nothing.
+        store.deferReconciliation(other.id(), other.version() + 7, T0.plusSeconds(600));
+        assertThat(store.duePending(T0.plusSeconds(60), 10)).containsExactly(other.id());
+
+        // A write sets the due time afresh from the pending calls.
+        Payment resent = stuck.resend(stuck.id(), T0.plusSeconds(30));
+        store.update(resent, stuck.version());
+        assertThat(store.duePending(T0.plusSeconds(60), 10)).containsExactly(other.id(), stuck.id());
+        assertThat(store.find(stuck.id()).orElseThrow()).isEqualTo(resent);
+
+        // A settled payment is not put back on the list by a late deferral.
+        Payment settled = resent.recordOutcome(stuck.id(), Outcome.APPROVED, "auth_1", T0.plusSeconds(31));
+        store.update(settled, resent.version());
+        store.deferReconciliation(stuck.id(), settled.version(), T0.plusSeconds(40));
+        assertThat(store.duePending(T0.plusSeconds(600), 10)).containsExactly(other.id());
     }
 
     @Test
