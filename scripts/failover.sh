@@ -6,23 +6,27 @@
 #
 # Steps, numbered and resumable like the deploy:
 #   1 preflight  the target answers health, the deployed function's timeout and fence TTL are
-#                read, and replication from the old region to the target is proved by a
+#                read, and replication from the old region to the target is shown flowing by a
 #                sentinel item written there and read here
 #   2 fence      the old region's record becomes "none" (no region takes writes)
 #   3 wait       until no stale "active" view can still be writing in the old region:
-#                fence TTL + function timeout + margin, counted from the fence's changedAt;
-#                then a second sentinel proves the old region's last writes have replicated
+#                fence TTL + function timeout + margin, counted from when the fence was known
+#                written (this run's write returning, else its changedAt + the longest write);
+#                then a second sentinel shows the old region's replication is still flowing
 #   4 promote    the target's record becomes "active" (epoch + 1), also written in the old region
 #   5 smoke      health, a real create -> get -> cancel in the target, a refused write in the old one
 #
 # Every step reads the state from AWS (both regions' records) and does only what is missing, so
 # a rerun converges, also after a kill at any step; --from only skips earlier steps' checks.
 #
-# --emergency: the old region is unreachable. Steps that need it (sentinels, fence, the refused
-# write) are tried with a short timeout and skipped, saying so; the target is promoted with the
-# next epoch of its own replica. The old region learns it was replaced when replication from the
-# target reaches it again; until then nothing stops a client that still reaches it. Run the same
-# command again once it is back: that converges the old region onto the new record.
+# --emergency: the old region is unreachable from here. Steps that need it (sentinels, the refused
+# write) are tried with a short timeout and skipped, saying so. The fence is written in the
+# TARGET's replica instead and waited out like a planned one before the target is promoted: if
+# the old region is in fact still serving and replicating (a partial outage, or only this
+# machine cannot reach it), the fence reaches it by replication and it stops writing before the
+# target starts. If replication to it is down too, nothing stops a client that still reaches it
+# until replication returns (docs/deploy.md, "Remaining risk"). Run the same command again once
+# it is back: that converges the old region onto the new record.
 #
 # Real AWS by default; the emulator when AWS_ENDPOINT_URL is set. LOCAL_REGION_ENDPOINTS
 # ("us-east-1=URL ...", local drills only) routes one region's calls elsewhere.
@@ -119,6 +123,9 @@ read_both() {
 old_reachable() { [[ $OLD_STATE == OK ]]; }
 promoted() { [[ $NEW_ACTIVE == "$TO" ]]; }
 old_fenced_for_us() { old_reachable && [[ $OLD_ACTIVE == none && $OLD_NEXT == "$TO" ]]; }
+new_fenced_for_us() { [[ $NEW_ACTIVE == none && $NEW_NEXT == "$TO" ]]; }
+# Set when this run wrote the fence: the second it was known committed.
+FENCE_WRITTEN_AT=""
 
 # wait_replicated <id>: until the sentinel written in OLD is readable in TO.
 wait_replicated() {
@@ -205,7 +212,18 @@ step_fence() {
     return
   fi
   if ! old_reachable; then
-    skipped "$OLD is unreachable, so it is NOT fenced: nothing stops a client that still reaches it from writing there until replication from $TO tells it (after the promote step)"
+    skipped "$OLD is unreachable from here, so its own replica cannot be fenced directly"
+    if new_fenced_for_us; then
+      say "$TO's replica already holds the fence: $NEW_TEXT"
+      return
+    fi
+    local fence_epoch=$(( NEW_EPOCH + 1 ))
+    if ar_write "$TO" none "$fence_epoch" "$NEW_EPOCH" "$TO"; then
+      FENCE_WRITTEN_AT="$AR_WRITTEN_AT"
+      changed "$TO: fenced in its own replica (epoch $fence_epoch): should $OLD still be serving, replication brings it the fence and it stops writing before $TO is promoted"
+    else
+      die "$TO's record changed while we wrote it; run again"
+    fi
     return
   fi
   if old_fenced_for_us; then
@@ -214,6 +232,7 @@ step_fence() {
   fi
   local epoch=$(( (OLD_EPOCH > NEW_EPOCH ? OLD_EPOCH : NEW_EPOCH) + 1 ))
   if ar_write "$OLD" none "$epoch" "$OLD_EPOCH" "$TO"; then
+    FENCE_WRITTEN_AT="$AR_WRITTEN_AT"
     changed "$OLD: fenced (epoch $epoch): no region takes writes until $TO is promoted"
   else
     die "$OLD's record changed while we wrote it (another failover?); run again"
@@ -225,21 +244,38 @@ step_wait() {
   CURRENT_REGION="$OLD"
   read_both
   if promoted; then say "$TO is already active: nothing to wait for"; return; fi
-  if ! old_reachable; then skipped "$OLD was not fenced (unreachable): there is no fence to wait out"; return; fi
-  old_fenced_for_us || die "$OLD is not fenced ($OLD_TEXT); run the fence step (or the whole command) again"
+  local fence_changed
+  if old_reachable; then
+    old_fenced_for_us || die "$OLD is not fenced ($OLD_TEXT); run the fence step (or the whole command) again"
+    fence_changed="$OLD_CHANGED"
+  else
+    new_fenced_for_us || die "$TO's replica holds no fence ($NEW_TEXT); run the fence step (or the whole command) again"
+    fence_changed="$NEW_CHANGED"
+  fi
   if (( WAIT_SECONDS == 0 )); then die "no wait computed (preflight did not read the function settings)"; fi
   local fenced_at until now remaining
-  fenced_at="$(date -u -d "$OLD_CHANGED" +%s)" || die "cannot parse the fence time '$OLD_CHANGED'"
+  fenced_at="$(date -u -d "$fence_changed" +%s)" || die "cannot parse the fence time '$fence_changed'"
+  # changedAt is stamped before the write: count from when the write was known committed (this
+  # run's own write), else from the latest it can have committed.
+  if [[ -n $FENCE_WRITTEN_AT ]]; then
+    (( FENCE_WRITTEN_AT > fenced_at )) && fenced_at=$FENCE_WRITTEN_AT
+  else
+    fenced_at=$(( fenced_at + AR_WRITE_MAX_SECONDS ))
+  fi
   until=$(( fenced_at + WAIT_SECONDS ))
   now="$(date +%s)"
   if (( now < until )); then
-    say "waiting out stale views in $OLD: until $(date -u -d "@$until" +%H:%M:%SZ), $(( until - now )) s (fenced at $OLD_CHANGED)"
+    say "waiting out stale views in $OLD: until $(date -u -d "@$until" +%H:%M:%SZ), $(( until - now )) s (fenced at $fence_changed)"
     while (( (remaining = until - $(date +%s)) > 0 )); do
       (( remaining % 10 == 0 )) && say "  $remaining s left"
       sleep 1
     done
   else
-    say "fenced at $OLD_CHANGED, more than $WAIT_SECONDS s ago: no stale view can still be writing"
+    say "fenced at $fence_changed, more than $WAIT_SECONDS s ago: no stale view can still be writing"
+  fi
+  if ! old_reachable; then
+    skipped "the drain sentinel from $OLD (unreachable): what it wrote in its last moments reaches $TO when it comes back"
+    return
   fi
   # Everything the old region wrote before it stopped has been written by now; one more
   # sentinel shows replication is still flowing after the last possible write, and the target
@@ -267,7 +303,8 @@ step_promote() {
     die "$OLD is reachable but not fenced ($OLD_TEXT): run the fence and wait steps first (no --from)"
   else
     (( EMERGENCY )) || die "$OLD unreachable and --emergency not given"
-    say "emergency: promoting $TO over its own replica's view ($NEW_TEXT) without $OLD"
+    new_fenced_for_us || die "$TO's replica holds no fence ($NEW_TEXT): run the fence and wait steps first (no --from)"
+    say "emergency: promoting $TO over its own replica's fence ($NEW_TEXT) without $OLD"
   fi
   epoch=$(( NEW_EPOCH + 1 ))
   if ar_write "$TO" "$TO" "$epoch" "$NEW_EPOCH"; then

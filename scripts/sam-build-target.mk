@@ -21,7 +21,11 @@ build-PaymentFunction:
 ifeq ($(PAYMENT_FUNCTION_JAR),)
 	@# The JDK 25 that scripts/bootstrap.sh recorded, else whatever JAVA_HOME the caller has; the
 	@# Maven enforcer rejects anything older than 25 with a clear message.
+	@# Under the build lock (where flock exists): `make test` runs the deploy end-to-end test, whose sam
+	@# build lands here, beside other tests that copy the same jars (scripts/tests/contract-fuzz.sh).
+	mkdir -p '$(SAM_BUILD_ROOT)/.local'
 	JAVA_HOME="$$(cat '$(SAM_BUILD_ROOT)/.tools/java-home' 2>/dev/null || printf '%s' "$${JAVA_HOME:-}")" \
+	  $$(command -v flock >/dev/null && printf "flock %s" '$(SAM_BUILD_ROOT)/.local/jar-build.lock') \
 	  '$(SAM_BUILD_ROOT)/mvnw' -B -q -ntp -f '$(SAM_BUILD_ROOT)/pom.xml' \
 	  -pl payment-function -am -DskipTests package
 else

@@ -4,7 +4,9 @@
 #   2. the emulator on EMULATOR_PORT (default 4566), unless AWS_ENDPOINT_URL is already set
 #   3. ./mvnw -B verify  (unit tests, then *IT integration tests against AWS_ENDPOINT_URL)
 #   4. scripts/check-template.sh, if present (template lint and policy checks)
-#   5. scripts/tests/*.sh, if present (deploy end-to-end and other script-level tests)
+#   5. scripts/tests/*.sh, if present (deploy end-to-end and other script-level tests); the deploy
+#      end-to-end test runs in the background beside 4 and the other script tests
+#      (its output is printed when it ends)
 #   6. scripts/tests/scan_logs.py: no payment-method token, API key or PAN in any log of the run
 # A failing step does not stop the later ones, so one run reports everything that is broken;
 # the exit status is non-zero if any step failed. The emulator is stopped on every exit path,
@@ -43,6 +45,11 @@ run_step() {
 summary() {
   local rc=$? i passed=0 failed=0 skipped=0
   trap - INT TERM
+  if [[ -n ${BACKGROUND_PID:-} ]]; then
+    # Interrupted while the background step ran: stop it (it cleans up after itself on TERM).
+    kill -TERM "$BACKGROUND_PID" 2>/dev/null; wait "$BACKGROUND_PID" 2>/dev/null
+    record "${BACKGROUND_SCRIPT:-background step} (interrupted)" "FAIL (interrupted)" 0
+  fi
   if (( STARTED_EMULATOR )); then
     run_step "emulator stop (port $EMULATOR_PORT)" scripts/emulator.sh stop || true
   fi
@@ -100,6 +107,21 @@ if [[ -f payment-function/target/simulation-summary.txt ]]; then
   head -1 payment-function/target/simulation-summary.txt
 fi
 
+# --- 4+5. the deploy end-to-end test runs in the background meanwhile ------------------------------
+# It is the longest step and mostly waits on one AWS CLI process at a time, so the template checks
+# and the other script tests use the second core beside it (different environment names and
+# ports on the same emulator). Its output is printed, whole, when it ends.
+BACKGROUND_SCRIPT=scripts/tests/deploy-e2e.sh
+BACKGROUND_PID=""
+if [[ -f $BACKGROUND_SCRIPT ]]; then
+  mkdir -p .local
+  BACKGROUND_LOG=".local/test-all-$(basename "$BACKGROUND_SCRIPT" .sh).log"
+  BACKGROUND_START=$SECONDS
+  printf '\n==> %s (in the background; output when it ends: %s)\n' "$BACKGROUND_SCRIPT" "$BACKGROUND_LOG"
+  bash "$BACKGROUND_SCRIPT" > "$BACKGROUND_LOG" 2>&1 &
+  BACKGROUND_PID=$!
+fi
+
 # --- 4. template checks --------------------------------------------------------------------------
 if [[ -f scripts/check-template.sh ]]; then
   run_step "template checks (scripts/check-template.sh)" bash scripts/check-template.sh
@@ -115,8 +137,17 @@ if (( ${#test_scripts[@]} == 0 )); then
   record "script tests (no scripts/tests/*.sh)" SKIP 0
 fi
 for script in "${test_scripts[@]}"; do
+  [[ $script == "$BACKGROUND_SCRIPT" ]] && continue
   run_step "$script" bash "$script"
 done
+if [[ -n $BACKGROUND_PID ]]; then
+  wait "$BACKGROUND_PID"; rc=$?
+  BACKGROUND_PID=""
+  printf '\n==> %s\n' "$BACKGROUND_SCRIPT"
+  cat "$BACKGROUND_LOG"
+  record "$BACKGROUND_SCRIPT (background)" "$([[ $rc -eq 0 ]] && echo PASS || echo "FAIL (exit $rc)")" \
+    $((SECONDS - BACKGROUND_START))
+fi
 
 # --- 6. secrets in logs: every log the run produced, scanned for tokens, API keys and PANs ------
 run_step "log scan (scripts/tests/scan_logs.py)" python3 scripts/tests/scan_logs.py

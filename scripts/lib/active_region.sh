@@ -90,9 +90,17 @@ ar_describe() {
   esac
 }
 
+# The longest an ar_write can take: one attempt, 3 s to connect, 10 s for the answer. The record's
+# changedAt is stamped before the write, so the write commits at most this long after it; the
+# failover's wait counts from changedAt plus this when it cannot measure the write itself.
+AR_WRITE_MAX_SECONDS=13
+
 # ar_write <region> <active-region|none> <epoch> <expected-epoch|absent> [<next-region>]:
-# compare-and-set in that region's replica. Returns 0 when written, 3 when the record was not
-# as expected (someone else moved it: read again), dies on anything else.
+# compare-and-set in that region's replica. Returns 0 when written (AR_WRITTEN_AT: the epoch
+# second the write was known committed, an upper bound of its commit), 3 when the record was not
+# as expected (someone else moved it: read again), dies on anything else. One attempt only, with
+# short timeouts (AR_WRITE_MAX_SECONDS): a write the CLI retried could commit long after the
+# changedAt it carries. A failed write dies; running the same command again converges.
 ar_write() {
   local region="$1" active="$2" epoch="$3" expect="$4" next="${5:-}" item cond values err
   local now; now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -105,7 +113,9 @@ ar_write() {
   else
     cond=(--condition-expression "epoch = :e" --expression-attribute-values "{\":e\":{\"N\":\"$expect\"}}")
   fi
-  if err="$(aws_at "$region" dynamodb put-item --table-name "$(ar_table)" --item "$item" "${cond[@]}" 2>&1)"; then
+  if err="$(AWS_MAX_ATTEMPTS=1 aws_at "$region" --cli-connect-timeout 3 --cli-read-timeout 10 \
+               dynamodb put-item --table-name "$(ar_table)" --item "$item" "${cond[@]}" 2>&1)"; then
+    AR_WRITTEN_AT="$(date +%s)"
     return 0
   fi
   if [[ $err == *ConditionalCheckFailed* ]]; then return 3; fi

@@ -123,6 +123,19 @@ bring_up() {
     log "building the function jar and the local runtime"
     JAVA_HOME="$JAVA_HOME" "$ROOT/mvnw" -B -q -ntp -DskipTests package -pl local-runtime -am
   fi
+  # The runtime runs copies: in `make test` the deploy end-to-end test may rebuild the same jars meanwhile (its
+  # sam build holds .local/jar-build.lock while Maven writes them, so the copy is never of a half-written jar).
+  mkdir -p "$RUNTIME_DIR/jars"
+  local copies=() i=0
+  (
+    command -v flock >/dev/null && flock -s 9
+    for jar in "${runtime_jars[@]}"; do
+      cp "$jar" "$RUNTIME_DIR/jars/$(printf '%02d' "$i")-$(basename "$jar")"
+      i=$((i + 1))
+    done
+  ) 9>"$ROOT/.local/jar-build.lock"
+  for jar in "$RUNTIME_DIR"/jars/*.jar; do copies+=("$jar"); done
+  runtime_jars=("${copies[@]}")
 
   ENV_NAME="fuzz$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
   log "environment $ENV_NAME on $AWS_ENDPOINT_URL (table, SSM parameters and function environment from template.yaml)"

@@ -15,6 +15,7 @@ import com.acme.payments.api.json.JsonObject;
 import com.acme.payments.config.CachedConfig;
 import com.acme.payments.port.PaymentProcessor;
 import com.acme.payments.api.idempotency.Idempotency;
+import com.acme.payments.service.Backoff;
 import com.acme.payments.service.HealthCheck;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.service.Reconciler;
@@ -108,7 +109,8 @@ public final class FunctionWiring {
         PaymentProcessor processor = processorOverride != null ? processorOverride
                 : new HttpPaymentProcessor(config);
         DynamoDbPaymentStore store = new DynamoDbPaymentStore(dynamoDb, tableName);
-        PaymentService service = new PaymentService(store, processor, config, clock, region);
+        PaymentService service = new PaymentService(store, processor, config, clock, region,
+                Backoff.jittered(), fence::writerSince);
         Duration lock = Duration.ofSeconds(Long.parseLong(env.getOrDefault(IDEMPOTENCY_LOCK,
                 Long.toString(Idempotency.LOCK.toSeconds()))));
         Idempotency idempotency = new Idempotency(new DynamoDbIdempotencyStore(dynamoDb, tableName), clock, lock);

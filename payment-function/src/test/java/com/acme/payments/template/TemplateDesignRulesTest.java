@@ -387,6 +387,19 @@ class TemplateDesignRulesTest {
     // ---- the YAML reader itself -----------------------------------------------------------------------------------
 
     @Test
+    void aReconcilerThatOutlivesTheApiFunction_isCaught() {
+        Map<String, Map<String, Object>> functions = resourcesOfType(template, "AWS::Serverless::Function");
+        Map<String, Object> longer = new java.util.LinkedHashMap<>(functions.get("ReconcilerFunction"));
+        Map<String, Object> props = new java.util.LinkedHashMap<>(map(longer.get("Properties")));
+        props.put("Timeout", 120);
+        longer.put("Properties", props);
+
+        assertThat(reconciler(template, functions.get("ReconcilerFunction"), functions.get("PaymentFunction"))).isEmpty();
+        assertThat(reconciler(template, longer, functions.get("PaymentFunction")))
+                .anySatisfy(v -> assertThat(v).contains("Timeout (120)"));
+    }
+
+    @Test
     void reader_turnsShortFormTagsIntoTheLongForm() {
         Map<String, Object> parsed = CloudFormationYaml.parse("""
                 A: !GetAtt Fn.Alias.Arn
@@ -595,6 +608,12 @@ class TemplateDesignRulesTest {
         expect(violations, "Reconciler LogGroup", map(p.get("LoggingConfig")).get("LogGroup"),
                 map(apiProps.get("LoggingConfig")).get("LogGroup"));
         expect(violations, "Reconciler Metadata.BuildMethod", map(f.get("Metadata")).get("BuildMethod"), "makefile");
+        // The failover waits fence TTL + the API function's timeout: a reconciler run in the fenced region must end
+        // within that, so its timeout may not be longer.
+        if (!(p.get("Timeout") instanceof Integer rt && apiProps.get("Timeout") instanceof Integer at && rt <= at)) {
+            violations.add("the reconciler's Timeout (" + p.get("Timeout") + ") must be a number no larger than the API"
+                    + " function's (" + apiProps.get("Timeout") + "): the failover's wait covers only that");
+        }
         Map<String, Object> events = map(p.get("Events"));
         if (events.isEmpty() || !events.values().stream().allMatch(e -> "Schedule".equals(map(e).get("Type")))) {
             violations.add("the reconciler must be invoked by a Schedule event and nothing else, has " + events);

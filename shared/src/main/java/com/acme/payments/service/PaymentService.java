@@ -38,7 +38,8 @@ import java.util.function.UnaryOperator;
  *       attempt: it re-sends the same processor key, after recording the re-send, or answers its recorded outcome;</li>
  *   <li>an outcome is applied only to the attempt it answers ({@link Payment#recordOutcome});</li>
  *   <li>"the processor never saw it" is concluded only {@link #RECONCILE_GRACE} after the <em>last</em> send, and only
- *       if no re-send happened since the decision was taken ({@link Payment#neverArrived});</li>
+ *       if no re-send happened since the decision was taken ({@link Payment#neverArrived}); after a failover, also
+ *       only that long after this region became the writer (a send of the old region may not have reached us);</li>
  *   <li>once a processor call may have been sent, no failure is reported as "nothing happened": failing to record
  *       an outcome is a retryable {@link DependencyException}, so the idempotency claim is kept and a retry resumes.</li>
  * </ul>
@@ -53,6 +54,11 @@ public final class PaymentService {
      * every call it will ever execute within this time of its send.
      */
     public static final Duration RECONCILE_GRACE = Duration.ofSeconds(60);
+    /**
+     * Added to the moment this region became the writer before the grace counts from it: that moment is written by
+     * the failover with the operator's clock, which may be a little behind AWS's.
+     */
+    static final Duration WRITER_CLOCK_MARGIN = Duration.ofSeconds(5);
     /** A GET looks up at most this many pending refunds; the background reconciler settles the rest. */
     static final int REFUND_LOOKUPS_PER_GET = 2;
 
@@ -62,20 +68,33 @@ public final class PaymentService {
     private final Clock clock;
     private final String region;
     private final Backoff backoff;
+    private final Supplier<Instant> writerSince;
 
     public PaymentService(PaymentStore store, PaymentProcessor processor, Supplier<AppConfig> config, Clock clock,
                           String region) {
         this(store, processor, config, clock, region, Backoff.jittered());
     }
 
+    /** For a region that has always been the writer (tests, the simulator). */
     public PaymentService(PaymentStore store, PaymentProcessor processor, Supplier<AppConfig> config, Clock clock,
                           String region, Backoff backoff) {
+        this(store, processor, config, clock, region, backoff, () -> Instant.EPOCH);
+    }
+
+    /**
+     * @param writerSince when this region became the writer (the write fence's active-region record; {@link
+     *                    Instant#MAX} while it is not): another region may have sent calls we have not seen until
+     *                    then, so "never sent" is concluded only {@link #RECONCILE_GRACE} after it, too
+     */
+    public PaymentService(PaymentStore store, PaymentProcessor processor, Supplier<AppConfig> config, Clock clock,
+                          String region, Backoff backoff, Supplier<Instant> writerSince) {
         this.store = store;
         this.processor = processor;
         this.config = config;
         this.clock = clock;
         this.region = region;
         this.backoff = backoff;
+        this.writerSince = writerSince;
     }
 
     // ---- create ------------------------------------------------------------------------------------------------
@@ -292,9 +311,20 @@ public final class PaymentService {
      * after the last send, and only if the call was not re-sent since this view of the payment was read.
      */
     public Payment reconcile(Payment payment, int refundLookups) {
+        return reconcile(payment, refundLookups, () -> true);
+    }
+
+    /**
+     * As {@link #reconcile(Payment, int)}, asking {@code mayWrite} (the write fence) before each lookup: a long run
+     * of lookups in a region that is fenced meanwhile stops within the fence's view plus one lookup and its write.
+     */
+    public Payment reconcile(Payment payment, int refundLookups, java.util.function.BooleanSupplier mayWrite) {
         Payment current = payment;
         PendingCall call = current.pending();
         if (call != null) {
+            if (!mayWrite.getAsBoolean()) {
+                return current;
+            }
             Result result = processor.lookup(call.processorKey());
             current = settle(current, call.attemptId(), call.sends(), call.lastSentAt(), result, false);
         }
@@ -303,10 +333,28 @@ public final class PaymentService {
             if (refund.status() != RefundStatus.PENDING || looked++ >= refundLookups) {
                 continue;
             }
+            if (!mayWrite.getAsBoolean()) {
+                return current;
+            }
             Result result = processor.lookup(refund.processorKey());
             current = settle(current, refund.id(), refund.sends(), refund.lastSentAt(), result, true);
         }
         return current;
+    }
+
+    /**
+     * Whether a call last sent at {@code lastSentAt}, as far as this region knows, can no longer reach the processor.
+     * Counted from the later of that send and the moment this region became the writer: a re-send by the region that
+     * wrote before (its record lost with it in an emergency failover) is newer than anything we saw.
+     */
+    private boolean graceOver(Instant lastSentAt, Instant now) {
+        Instant since = writerSince.get();
+        if (since == null || !since.isBefore(now)) {
+            return false; // not the writer (or no view of it): never conclude "never sent"
+        }
+        Instant from = since.plus(WRITER_CLOCK_MARGIN).isAfter(lastSentAt) ? since.plus(WRITER_CLOCK_MARGIN)
+                : lastSentAt;
+        return now.isAfter(from.plus(RECONCILE_GRACE));
     }
 
     private Payment settle(Payment current, String callId, int sendsSeen, Instant lastSentAt, Result result,
@@ -314,7 +362,7 @@ public final class PaymentService {
         Instant now = clock.instant();
         try {
             if (result instanceof Result.NotFound) {
-                if (!now.isAfter(lastSentAt.plus(RECONCILE_GRACE))) {
+                if (!graceOver(lastSentAt, now)) {
                     return current; // may still be on its way
                 }
                 return isRefund ? apply(current.id(), p -> p.refundNeverArrived(callId, sendsSeen, now))

@@ -85,8 +85,10 @@ public final class Reconciler {
                 pending++;
                 continue;
             }
-            // Asked per payment (a cached view, at most the fence TTL old): a failover during a run stops it here,
-            // so its writes end within the fence TTL plus one payment's work, inside the failover's wait.
+            // Asked per payment, and again before each lookup (a cached view, at most the fence TTL old): a failover
+            // during a run stops it there, so its writes end within the fence TTL plus one lookup and its write,
+            // inside the failover's wait. The function's timeout (no longer than the API's, TemplateDesignRulesTest)
+            // is the hard bound.
             if (!mayWrite.getAsBoolean()) {
                 pending++;
                 continue;
@@ -96,7 +98,7 @@ public final class Reconciler {
                 if (before == null || !before.hasPendingCalls()) {
                     continue;
                 }
-                Payment after = payments.reconcile(before, REFUND_LOOKUPS_PER_PAYMENT);
+                Payment after = payments.reconcile(before, REFUND_LOOKUPS_PER_PAYMENT, mayWrite);
                 if (after.hasPendingCalls()) {
                     pending++;
                     java.time.Instant now = clock.instant();
@@ -106,7 +108,7 @@ public final class Reconciler {
                         LOG.error("pending call overdue", null, "paymentId", id, "alarm", "PendingCallOverdue",
                                 "pendingSince", oldest.toString());
                     }
-                    if (after.version() == before.version()) {
+                    if (after.version() == before.version() && mayWrite.getAsBoolean()) {
                         // Nothing settled: look again later. (A look that settled something wrote the payment,
                         // which made the rest due again right away.)
                         defer(after, now.plus(backoff(Duration.between(oldest, now))));

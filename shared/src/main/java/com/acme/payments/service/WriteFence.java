@@ -4,7 +4,9 @@ import com.acme.payments.domain.DependencyException;
 import com.acme.payments.port.ActiveRegion;
 import com.acme.payments.port.ActiveRegionSource;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 
@@ -34,7 +36,10 @@ public final class WriteFence {
     private final LongSupplier nanoTime;
     private volatile View view;
 
-    private record View(Optional<ActiveRegion> record, long readStartedNanos) { }
+    private final Clock wallClock;
+
+    /** A view and when its read started, on both clocks (it expires when either says it is older than the TTL). */
+    private record View(Optional<ActiveRegion> record, long readStartedNanos, Instant readStartedWall) { }
 
     /**
      * The outcome for one write request.
@@ -50,11 +55,20 @@ public final class WriteFence {
     }
 
     public WriteFence(ActiveRegionSource source, String region, Duration ttl) {
-        this(source, region, ttl, System::nanoTime);
+        this(source, region, ttl, System::nanoTime, Clock.systemUTC());
     }
 
     /** @param nanoTime a monotonic clock in nanoseconds (tests pass their own) */
     public WriteFence(ActiveRegionSource source, String region, Duration ttl, LongSupplier nanoTime) {
+        this(source, region, ttl, nanoTime, Clock.systemUTC());
+    }
+
+    /**
+     * @param nanoTime  a monotonic clock in nanoseconds
+     * @param wallClock the wall clock, checked as well: should the monotonic clock not advance while an execution
+     *                  environment is frozen between invocations, the wall clock still ages the view
+     */
+    public WriteFence(ActiveRegionSource source, String region, Duration ttl, LongSupplier nanoTime, Clock wallClock) {
         if (ttl.isNegative()) {
             throw new IllegalArgumentException("ttl must not be negative");
         }
@@ -62,6 +76,7 @@ public final class WriteFence {
         this.region = region;
         this.ttlNanos = ttl.toNanos();
         this.nanoTime = nanoTime;
+        this.wallClock = wallClock;
     }
 
     /**
@@ -86,6 +101,19 @@ public final class WriteFence {
         }
     }
 
+    /**
+     * When this region became the writer, by the record's {@code changedAt} (the failover's clock); {@link
+     * Instant#MAX} when it is not the writer by a fresh view, or the record cannot be read. Never throws.
+     */
+    public Instant writerSince() {
+        try {
+            Decision d = check();
+            return d.allowed() ? d.record().map(ActiveRegion::changedAt).orElse(Instant.MAX) : Instant.MAX;
+        } catch (RuntimeException e) {
+            return Instant.MAX;
+        }
+    }
+
     /** The region this fence decides for. */
     public String region() {
         return region;
@@ -98,19 +126,29 @@ public final class WriteFence {
 
     private Optional<ActiveRegion> current() {
         View v = view;
-        if (v != null && nanoTime.getAsLong() - v.readStartedNanos() < ttlNanos) {
+        if (fresh(v)) {
             return v.record();
         }
         synchronized (this) {
             v = view;
-            if (v != null && nanoTime.getAsLong() - v.readStartedNanos() < ttlNanos) {
+            if (fresh(v)) {
                 return v.record();
             }
             // Age counts from before the read: the record may change while the call is under way.
             long started = nanoTime.getAsLong();
+            Instant startedWall = wallClock.instant();
             Optional<ActiveRegion> read = source.read();
-            view = new View(read, started);
+            view = new View(read, started, startedWall);
             return read;
         }
+    }
+
+    private boolean fresh(View v) {
+        if (v == null || nanoTime.getAsLong() - v.readStartedNanos() >= ttlNanos) {
+            return false;
+        }
+        Duration wallAge = Duration.between(v.readStartedWall(), wallClock.instant());
+        // A wall clock stepped backwards (NTP) makes the age negative: trust the monotonic clock then.
+        return wallAge.isNegative() || wallAge.toNanos() < ttlNanos;
     }
 }

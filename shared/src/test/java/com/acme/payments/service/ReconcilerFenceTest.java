@@ -51,9 +51,9 @@ class ReconcilerFenceTest {
         AtomicBoolean active = new AtomicBoolean(true);
         AtomicInteger asked = new AtomicInteger();
         Reconciler reconciler = new Reconciler(store, service, clock, () -> {
-            // Active for the check at the start and for the first payment, fenced from the second on.
+            // Active for the check at the start, the first payment and its lookup; fenced from then on.
             boolean answer = active.get();
-            if (asked.incrementAndGet() == 2) {
+            if (asked.incrementAndGet() == 3) {
                 active.set(false);
             }
             return answer;

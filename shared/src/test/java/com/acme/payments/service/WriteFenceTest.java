@@ -55,6 +55,26 @@ class WriteFenceTest {
     }
 
     @Test
+    void aViewAlsoExpiresByTheWallClock_evenIfTheMonotonicClockStood() {
+        com.acme.payments.testsupport.MutableClock wall = new com.acme.payments.testsupport.MutableClock();
+        WriteFence fence = new WriteFence(record, "us-east-1", TTL, nanos::get, wall);
+        assertThat(fence.check().allowed()).isTrue();
+        record.set(null, "us-east-2");
+        wall.advance(TTL); // frozen between invocations: the monotonic clock did not move, the wall clock did
+        assertThat(fence.check().allowed()).isFalse();
+        assertThat(record.reads()).isEqualTo(2);
+    }
+
+    @Test
+    void writerSince_isTheRecordsChangedAt_whileThisRegionIsActive_andNeverOtherwise() {
+        assertThat(east1.writerSince()).isEqualTo(record.read().orElseThrow().changedAt());
+        assertThat(east2.writerSince()).isEqualTo(java.time.Instant.MAX);
+        record.failing(true);
+        advance(TTL);
+        assertThat(east1.writerSince()).as("unreadable: not the writer").isEqualTo(java.time.Instant.MAX);
+    }
+
+    @Test
     void anUnreadableRecord_failsClosed_onceTheViewHasExpired() {
         assertThat(east1.check().allowed()).isTrue();
         record.failing(true);
