@@ -82,5 +82,5 @@ smoke: ## The function smoke test in the active region, and a refused write in t
 teardown: ## Reverse of deploy: make teardown ENV=dev [ARGS=--yes]
 	$(REPO_ROOT)/scripts/teardown.sh --env "$${ENV:?set ENV=<environment>}" $(ARGS)
 
-bench: bootstrap ## Benchmarks: cold path, warm overhead, package size, throughput (about 7 minutes); results in docs/benchmarks.md
+bench: bootstrap ## Benchmarks: cold path (also under RIE + the Java runtime client), warm overhead, package size, throughput (~10-12 min); results in docs/benchmarks.md
 	$(REPO_ROOT)/scripts/bench.sh

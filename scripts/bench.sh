@@ -4,13 +4,15 @@
 #   1. scripts/bootstrap.sh (pinned tools, JDK 25 check), wrk from Debian if missing (apt-get, as root)
 #   2. ./mvnw package (payment-function.jar, benchmarks-baseline.jar, the driver)        [BENCH_BUILD=0 skips]
 #   3. its own emulator on BENCH_EMULATOR_PORT (default 4610; refuses a port already in use), stopped on exit
-#   4. the driver (benchmarks/driver, com.acme.payments.bench.Bench): phases package, cold, warm, throughput
+#   4. the driver (benchmarks/driver, com.acme.payments.bench.Bench): phases package, cold, warm, throughput. The cold
+#      phase also runs hello, the baseline and the function as Lambda handlers under aws-lambda-rie + the Java runtime
+#      interface client (built by bootstrap / local-runtime), timed from the emulator's process start
 # Results: $BENCH_OUT (default benchmarks/target/bench-results): results.md, raw CSVs, logs.
 # BENCH_UPDATE_DOCS=1 also replaces the generated section of docs/benchmarks.md with results.md.
 #
 # Knobs (environment, defaults in brackets): BENCH_PHASES [package,cold,warm,throughput], BENCH_COLD_RUNS [10],
 # BENCH_WARM_ITERATIONS [1000], BENCH_WARM_WARMUP [300], BENCH_TP_ROUNDS [10], BENCH_TP_SECONDS [5],
-# BENCH_TP_CONNECTIONS [16], BENCH_TP_THREADS [2], BENCH_PIN [auto|off]. About 8-10 minutes with the defaults on
+# BENCH_TP_CONNECTIONS [16], BENCH_TP_THREADS [2], BENCH_PIN [auto|off]. About 10-12 minutes with the defaults on
 # 2 cores, plus the build.
 set -euo pipefail
 

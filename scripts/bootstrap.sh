@@ -19,6 +19,10 @@ CHECKOV_VERSION="3.3.30"
 MINISTACK_VERSION="1.5.33"
 SAM_TRANSLATOR_VERSION="1.115.0"
 SCHEMATHESIS_VERSION="4.32.5"
+# AWS Lambda Runtime Interface Emulator: what `sam local invoke` runs inside its container, built from its Go module
+# (no Docker here). The Java runtime interface client it drives is a Maven dependency of local-runtime.
+RIE_MODULE="github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
+RIE_VERSION="v0.0.0-20261030222936-bef5c4ba774d"
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
@@ -75,6 +79,27 @@ link cfnlint cfn-lint
 link checkov checkov
 link ministack ministack
 link schemathesis st
+
+# --- Lambda Runtime Interface Emulator (Go) ------------------------------------------------------
+# `make invoke`, `make local`'s Lambda proxy and the RIE cold-path benchmark run the shaded jar under it.
+install_rie() {
+  local stamp="$TOOLS/aws-lambda-rie.stamp" want="$RIE_MODULE@$RIE_VERSION" go_bin
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$BIN/aws-lambda-rie" ]]; then
+    return 0
+  fi
+  go_bin="$(command -v go || true)"
+  [[ -n "$go_bin" ]] || { [[ -x /usr/local/go/bin/go ]] && go_bin=/usr/local/go/bin/go; }
+  if [[ -z "$go_bin" ]]; then
+    log "ERROR: Go is needed to build the Lambda Runtime Interface Emulator ($want)."
+    log "Install Go 1.22 or newer (e.g. 'apt-get install golang-go'), then run this again."
+    return 1
+  fi
+  log "building aws-lambda-rie ($want; about 1-2 minutes the first time)"
+  # -trimpath: a reproducible binary independent of where the module cache lives.
+  GOBIN="$BIN" GOFLAGS="-buildvcs=false -trimpath" "$go_bin" install "$want"
+  echo "$want" > "$stamp"
+}
+install_rie
 
 # Maven wrapper: warm its distribution so later offline-ish runs are fast.
 if [[ ! -f "$TOOLS/mvnw.stamp" ]]; then

@@ -5,8 +5,10 @@
 #   4. starts the stub processor and points /payments/<env>/processor/endpoint at it
 #   5. serves the payment API on 127.0.0.1:$PORT (us-east-1) and :$SECONDARY_PORT (us-east-2), behind the JWT
 #      authorizer with the deployed stack's JwtIssuer/JwtAudience, and the local issuer on :$ISSUER_PORT
-#      (discovery, JWKS, RS256 tokens: `make token MERCHANT=m_1`), then runs the function smoke test
-#      (scripts/smoke.sh) against it
+#      (discovery, JWKS, RS256 tokens: `make token MERCHANT=m_1`); the emulator's Lambda invokes run the shaded
+#      jar under aws-lambda-rie + the Java runtime interface client, one per region
+#      (ports: LAMBDA_RIE_PORTS=us-east-1=N,us-east-2=M, default free ones; logs .local/loop-$PORT/lambda-<region>.log)
+#      Then it runs the function smoke test (scripts/smoke.sh) against it.
 # Ctrl-C stops everything it started.
 #
 # Settings (environment): ENV=dev PORT=3000 SECONDARY_PORT=3001 PROCESSOR_PORT=8089 EMULATOR_PORT=4566
@@ -45,7 +47,8 @@ stop_all() {
     if kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
+      # The group (setsid below): also the Lambda runtime emulators the runtime started, should TERM not suffice.
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$STATE/runtime.pid"
   fi
@@ -145,6 +148,7 @@ CLASSPATH_JARS="$ROOT/payment-function/target/payment-function.jar:$ROOT/local-r
 setsid "$JAVA_HOME/bin/java" -XX:+UseSerialGC -cp "$CLASSPATH_JARS" com.acme.payments.local.LocalRuntime \
   --env-file "$PRIMARY=$STATE/function-env-$PRIMARY.json" --env-file "$SECONDARY=$STATE/function-env-$SECONDARY.json" \
   --port "$PRIMARY=$PORT" --port "$SECONDARY=$SECONDARY_PORT" --processor-port "$PROCESSOR_PORT" "${AUTH_ARGS[@]}" \
+  --function-jar "$ROOT/payment-function/target/payment-function.jar" --function-name "$FUNCTION" --lambda-log-dir "$STATE" \
   --control-port "$CONTROL_PORT" \
   > "$STATE/runtime.log" 2>&1 < /dev/null &
 echo $! > "$STATE/runtime.pid"
@@ -221,7 +225,8 @@ $TOKEN_LINE
   # move writes to $OTHER_REGION (fence, wait ~35 s, promote, smoke); the same command with TO=$ACTIVE_REGION fails back
   AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\
        make failover ENV=$ENV_NAME TO=$OTHER_REGION
-  # the deployed function through the emulator's Lambda API (runs the real Java handler; no authorizer on a direct invoke)
+  # the deployed function through the emulator's Lambda API (shaded jar under aws-lambda-rie + the Java runtime
+  # client; no authorizer on a direct invoke)
   aws --endpoint-url $AWS_ENDPOINT_URL --region us-east-1 lambda invoke --function-name $FUNCTION \\
        --payload fileb://events/health.json /dev/stdout
 

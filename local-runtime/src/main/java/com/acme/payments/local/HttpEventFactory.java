@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +20,8 @@ import java.util.UUID;
 
 /**
  * Turns a plain HTTP request into an HTTP API payload 2.0 event the way {@code sam local start-api} does:
- * lower-cased headers with repeated values joined by commas, decoded query parameters, text bodies as text
+ * lower-cased headers with repeated values joined by commas, cookies in {@code cookies}, decoded query parameters,
+ * text bodies as text
  * and anything else base64-encoded, and the JWT claims the authorizer verified
  * ({@code requestContext.authorizer.jwt.claims}; see {@link LocalAuthorizer}).
  */
@@ -46,6 +49,10 @@ public final class HttpEventFactory {
                                          Map<String, List<String>> rawHeaders, byte[] body, String sourceIp,
                                          Map<String, String> claims) {
         Map<String, String> headers = lowerCased(rawHeaders);
+        // Payload 2.0: Cookie headers go to `cookies`, one entry per cookie, and not to `headers` (found by
+        // RuntimeEventFidelityIT against API Gateway's documented event).
+        headers.remove("cookie");
+        List<String> cookies = cookies(rawHeaders);
         String contentType = headers.getOrDefault("content-type", "");
         boolean text = contentType.isEmpty() || contentType.contains("json") || contentType.startsWith("text/")
                 || contentType.contains("x-www-form-urlencoded");
@@ -67,6 +74,7 @@ public final class HttpEventFactory {
         }
         return APIGatewayV2HTTPEvent.builder().withVersion("2.0").withRouteKey("$default").withRawPath(rawPath)
                 .withRawQueryString(rawQuery == null ? "" : rawQuery).withHeaders(headers)
+                .withCookies(cookies.isEmpty() ? null : cookies)
                 .withQueryStringParameters(query(rawQuery)).withRequestContext(context.build())
                 .withBody(bodyText).withIsBase64Encoded(bodyText != null && !text).build();
     }
@@ -75,6 +83,17 @@ public final class HttpEventFactory {
         Map<String, String> headers = new LinkedHashMap<>();
         rawHeaders.forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
         return headers;
+    }
+
+    private static List<String> cookies(Map<String, List<String>> rawHeaders) {
+        List<String> cookies = new ArrayList<>();
+        rawHeaders.forEach((name, values) -> {
+            if (name.equalsIgnoreCase("cookie")) {
+                values.forEach(value -> Arrays.stream(value.split(";")).map(String::trim).filter(c -> !c.isEmpty())
+                        .forEach(cookies::add));
+            }
+        });
+        return cookies;
     }
 
     private static Map<String, String> query(String rawQuery) {

@@ -1,7 +1,6 @@
 package com.acme.payments.local;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +10,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -39,8 +39,16 @@ final class LocalControl implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    /** One region of the local system: its API server and its link to the emulator. */
-    record RegionNode(String region, LocalApiServer api, TcpFaultProxy awsLink) {
+    /**
+     * One region of the local system: its API server, its link to the emulator, and its Lambda execution environment
+     * (the shaded jar under RIE + the Java runtime interface client; null: invokes run the API server's handler
+     * in-process).
+     */
+    record RegionNode(String region, LocalApiServer api, TcpFaultProxy awsLink, RuntimeInterfaceEmulator lambda) {
+        RegionNode(String region, LocalApiServer api, TcpFaultProxy awsLink) {
+            this(region, api, awsLink, null);
+        }
+
         /** The region's AWS (its Lambda service included) is cut off. */
         boolean awsDown() {
             return awsLink.isCut();
@@ -111,13 +119,23 @@ final class LocalControl implements AutoCloseable {
                     ? "no local handler for region " + region : "region " + region + " is down (local outage)"));
             return;
         }
-        APIGatewayV2HTTPEvent event = json.readValue(body, APIGatewayV2HTTPEvent.class);
-        APIGatewayV2HTTPResponse response = node.api().handler().handleRequest(event, new LocalContext(requestId));
-        byte[] out = json.writeValueAsBytes(response);
+        int status = 200;
+        byte[] out;
+        if (node.lambda() != null) {
+            // The runtime's own event deserialization is exercised, not this server's.
+            RuntimeInterfaceEmulator.Invocation result = node.lambda().invoke(body, requestId, Duration.ofSeconds(60));
+            status = result.status();
+            out = result.body();
+        } else {
+            APIGatewayV2HTTPEvent event = json.readValue(body, APIGatewayV2HTTPEvent.class);
+            out = json.writeValueAsBytes(node.api().handler().handleRequest(event, new LocalContext(requestId)));
+        }
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, out.length);
-        try (OutputStream os = exchange.getResponseBody()) {
-            os.write(out);
+        exchange.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
+        if (out.length > 0) {
+            try (OutputStream os = exchange.getResponseBody()) {
+                os.write(out);
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,14 @@ import java.util.concurrent.CountDownLatch;
  *              --jwt-issuer URL --jwt-audience AUD [--merchant-claim merchant_id]
  *              [--issuer-port 3002 | --issuer-discovery URL]
  *              [--dev-identity]
+ *              [--function-jar payment-function.jar --function-name payments-dev-api --lambda-log-dir DIR]
  * </pre>
+ * With {@code --function-jar}, each region also gets a Lambda execution environment: the jar under the Runtime
+ * Interface Emulator and the Java runtime interface client ({@link RuntimeInterfaceEmulator}; its output in
+ * {@code DIR/lambda-<region>.log}). The emulator's Lambda proxy ({@code POST /_lambda}) goes there, so
+ * {@code aws lambda invoke} runs the real runtime. The API servers keep calling the handler in this JVM (many
+ * requests at once, as many Lambda environments would serve them). {@code LAMBDA_RIE_PORTS} (environment,
+ * {@code us-east-1=3310,us-east-2=3312}) fixes the emulators' ports; by default free ones are used.
  * Each env file is the deployed function's {@code Environment.Variables} (JSON) for that region. The stub
  * processor's API keys (one per region) come from the environment variable {@code PROCESSOR_API_KEYS}, never from arguments.
  *
@@ -56,6 +64,9 @@ public final class LocalRuntime {
         Integer issuerPort = null;
         String issuerDiscovery = null;
         boolean devIdentity = false;
+        Path functionJar = null;
+        String functionName = "payments-dev-api";
+        Path lambdaLogs = Path.of(".local");
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--dev-identity")) {
                 devIdentity = true;
@@ -76,6 +87,9 @@ public final class LocalRuntime {
                 case "--merchant-claim" -> merchantClaim = value;
                 case "--issuer-port" -> issuerPort = Integer.parseInt(value);
                 case "--issuer-discovery" -> issuerDiscovery = value;
+                case "--function-jar" -> functionJar = Path.of(value).toAbsolutePath();
+                case "--function-name" -> functionName = value;
+                case "--lambda-log-dir" -> lambdaLogs = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
             }
         }
@@ -110,6 +124,16 @@ public final class LocalRuntime {
         }
         StubProcessor processor = new StubProcessor("127.0.0.1", processorPort,
                 new java.util.HashSet<>(java.util.Arrays.asList(apiKeys.split(","))));
+        RuntimeInterfaceEmulator.Layout layout = null;
+        Path task = null;
+        Map<String, Integer> riePorts = Map.of();
+        if (functionJar != null) {
+            Path root = Path.of("").toAbsolutePath();
+            layout = RuntimeInterfaceEmulator.Layout.of(root);
+            task = RuntimeInterfaceEmulator.taskDirectory(functionJar, List.of(),
+                    root.resolve("local-runtime/target/lambda-task"));
+            riePorts = riePorts(System.getenv("LAMBDA_RIE_PORTS"));
+        }
         URI emulator = URI.create(System.getenv().getOrDefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"));
         // template.yaml's ReconcilerFunction runs every minute in each region and works only where the region takes
         // writes (the write fence); here every LOCAL_RECONCILE_SECONDS (30), in each region.
@@ -122,7 +146,19 @@ public final class LocalRuntime {
             env.put("AWS_ENDPOINT_URL_DYNAMODB", link.url());
             env.put("AWS_ENDPOINT_URL_SSM", link.url());
             LocalApiServer server = new LocalApiServer("127.0.0.1", ports.getOrDefault(e.getKey(), 0), env, authorizer);
-            nodes.put(e.getKey(), new LocalControl.RegionNode(e.getKey(), server, link));
+            RuntimeInterfaceEmulator lambda = null;
+            if (task != null) {
+                // The deployed jar under aws-lambda-rie + the Java runtime interface client, for the emulator's
+                // Lambda proxy; it reaches AWS through this region's link, so a cut region's invokes fail too.
+                Path log = Files.createDirectories(lambdaLogs).resolve("lambda-" + e.getKey() + ".log");
+                lambda = RuntimeInterfaceEmulator.start(layout, task, RuntimeInterfaceEmulator.PAYMENT_HANDLER,
+                        RuntimeInterfaceEmulator.lambdaEnvironment(env, functionName),
+                        riePorts.getOrDefault(e.getKey(), 0), RuntimeInterfaceEmulator.LAMBDA_JVM_FLAGS,
+                        ProcessBuilder.Redirect.appendTo(log.toFile())).awaitListening(Duration.ofSeconds(20));
+                System.out.println("Lambda " + functionName + " " + e.getKey() + ": aws-lambda-rie on 127.0.0.1:"
+                        + lambda.port() + " + Java runtime interface client (log " + log + ")");
+            }
+            nodes.put(e.getKey(), new LocalControl.RegionNode(e.getKey(), server, link, lambda));
             reconcilerTimers.add(new LocalReconcilerTimer(env, reconcileEvery));
         }
         System.out.println("background reconciler: every " + reconcileEvery + " s in each region (only the active one"
@@ -148,6 +184,9 @@ public final class LocalRuntime {
             control.close();
             nodes.values().forEach(n -> {
                 n.api().close();
+                if (n.lambda() != null) {
+                    n.lambda().close();
+                }
                 try {
                     n.awsLink().close();
                 } catch (IOException ignored) {
@@ -167,6 +206,17 @@ public final class LocalRuntime {
         System.out.println("LOCAL READY");
         System.out.flush();
         stop.await();
+    }
+
+    private static Map<String, Integer> riePorts(String spec) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        if (spec != null && !spec.isBlank()) {
+            for (String pair : spec.split(",")) {
+                String[] kv = pair.trim().split("=", 2);
+                ports.put(kv[0], Integer.parseInt(kv[1]));
+            }
+        }
+        return ports;
     }
 
     static Map<String, String> functionEnv(String region, Path file) throws IOException {

@@ -38,12 +38,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalLoopIT {
-    private static final int API = 3190;
-    private static final int API_SECONDARY = 3191;
-    private static final int PROCESSOR = 8190;
-    private static final int EMULATOR = 4590;
-    private static final int ISSUER = 3192;
-    private static final int CONTROL = 3193;
+    /** Its own ports (LOCAL_LOOP_IT_PORTS="api,secondary,processor,emulator,issuer,control" to run beside another copy). */
+    private static final int[] PORTS = java.util.Arrays.stream(System.getenv().getOrDefault("LOCAL_LOOP_IT_PORTS",
+            "3190,3191,8190,4590,3192,3193").split(",")).mapToInt(p -> Integer.parseInt(p.trim())).toArray();
+    private static final int API = PORTS[0];
+    private static final int API_SECONDARY = PORTS[1];
+    private static final int PROCESSOR = PORTS[2];
+    private static final int EMULATOR = PORTS[3];
+    private static final int ISSUER = PORTS.length > 4 ? PORTS[4] : API + 2;
+    private static final int CONTROL = PORTS.length > 5 ? PORTS[5] : API + 3;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Path root;
@@ -72,6 +75,11 @@ class LocalLoopIT {
             assertThat(listening(port)).as("port " + port + " still open after stop").isFalse();
         }
         assertThat(root.resolve(".local/loop-" + API + "/runtime.pid")).doesNotExist();
+        String runtimeLib = root.resolve("local-runtime/target/lambda-runtime/lib").toString();
+        assertThat(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .map(ph -> ph.info().commandLine().orElse(""))
+                .filter(cmd -> cmd.contains("aws-lambda-rie") && cmd.contains(root.toString()) || cmd.contains(runtimeLib))
+                .toList()).as("Lambda runtime emulators and runtime JVMs still running after stop").isEmpty();
     }
 
     private static ProcessBuilder script(String name) throws IOException {
@@ -179,9 +187,15 @@ class LocalLoopIT {
         }
     }
 
+    /**
+     * The emulator's Lambda proxy hands the invoke to the region's execution environment: the shaded jar under
+     * aws-lambda-rie + the Java runtime interface client. Proved by the emulator's own log (it exec'd our bootstrap,
+     * ran an on-demand init and this invoke), by the handler's log line carrying the invoke's request id (the
+     * runtime client built the Context from it), and by the runtime JVM running the client's main class.
+     */
     @Test
     @Order(2)
-    void awsLambdaInvoke_runsTheRealJavaHandler() throws Exception {
+    void awsLambdaInvoke_runsTheJarUnderTheRuntimeInterfaceEmulatorAndClient() throws Exception {
         Path out = Files.createTempFile("invoke", ".json");
         ProcessBuilder pb = new ProcessBuilder(root.resolve(".tools/bin/aws").toString(), "--region", "us-east-1",
                 "lambda", "invoke", "--function-name", "payments-dev-api", "--payload",
@@ -200,6 +214,26 @@ class LocalLoopIT {
         JsonNode health = JSON.readTree(response.get("body").asText());
         assertThat(health.get("region").asText()).isEqualTo("us-east-1");
         assertThat(health.get("table").get("reachable").asBoolean()).isTrue();
+        // The runtime client's JSON, as API Gateway reads it.
+        assertThat(response.has("isBase64Encoded")).as(response.toString()).isTrue();
+
+        String log = Files.readString(root.resolve(".local/loop-" + API + "/lambda-us-east-1.log"));
+        assertThat(log).contains("exec '" + root.resolve("local-runtime/lambda/bootstrap") + "'")
+                .contains("handler=" + RuntimeInterfaceEmulator.PAYMENT_HANDLER)
+                .contains("INIT START(type: on-demand, phase: init)");
+        var start = java.util.regex.Pattern.compile("START RequestId: (\\S+)").matcher(log);
+        assertThat(start.find()).as("the emulator started an invoke:\n" + log).isTrue();
+        String requestId = start.group(1);
+        assertThat(log).as("the handler ran inside that invoke, with the runtime client's Context")
+                .contains("\"requestId\":\"" + requestId + "\"")
+                .contains("\"route\":\"GET /health\"")
+                .contains("END RequestId: " + requestId);
+        String runtimeLib = root.resolve("local-runtime/target/lambda-runtime/lib").toString();
+        assertThat(ProcessHandle.allProcesses().map(ph -> ph.info().commandLine().orElse(""))
+                .filter(cmd -> cmd.contains(runtimeLib))
+                .filter(cmd -> cmd.contains("com.amazonaws.services.lambda.runtime.api.client.AWSLambda "
+                        + RuntimeInterfaceEmulator.PAYMENT_HANDLER)).count())
+                .as("the runtime JVM runs the Java runtime interface client's main class").isGreaterThanOrEqualTo(1);
     }
 
     /**

@@ -8,20 +8,21 @@ import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.Refund;
 import com.acme.payments.domain.Transition;
 import com.acme.payments.service.CreatePaymentCommand;
+import com.acme.payments.api.json.JsonArray;
+import com.acme.payments.api.json.JsonObject;
+import com.acme.payments.api.json.JsonTreeReader;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,75 +31,72 @@ import java.util.Set;
 /**
  * Strict JSON in, stable JSON out. Request bodies are read as a tree (bounded depth and sizes, duplicate keys
  * rejected) and checked field by field so every error can name its field without echoing the value.
+ *
+ * <p>Streaming jackson-core only (issue 15): Jackson databind, its annotations and the reflection it needs cost the
+ * cold path about 500 classes. The wire behaviour is the one the databind tree had, down to the number forms in an
+ * idempotency fingerprint; {@code JsonCodecParityTest} holds it against the databind codec this replaced.
  */
 public final class JsonCodec {
     public static final int MAX_BODY_BYTES = 16 * 1024;
     private static final Set<String> CREATE_FIELDS = Set.of("amount", "currency", "paymentMethod", "description",
             "metadata", "capture");
 
-    private final ObjectMapper mapper;
-    private final ObjectMapper canonical;
+    private final JsonFactory factory;
 
     public JsonCodec() {
-        this.mapper = JsonMapper.builder()
+        this.factory = JsonFactory.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                // Exact decimals, never doubles: 9007199254740993.0 must not round to ...992.
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(16).maxStringLength(MAX_BODY_BYTES).maxNumberLength(40).build())
                 .build();
-        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(16).maxStringLength(MAX_BODY_BYTES).maxNumberLength(40).build());
-        this.canonical = JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
-    }
-
-    public ObjectMapper mapper() {
-        return mapper;
     }
 
     /** Parses a JSON object body; a missing/empty body is an empty object when {@code optional}. */
-    public ObjectNode parseObject(String body, boolean optional) {
+    public JsonObject parseObject(String body, boolean optional) {
         if (body == null || body.isBlank()) {
             if (optional) {
-                return mapper.createObjectNode();
+                return new JsonObject();
             }
             throw new BadRequestException(400, "Malformed request", "body", "a JSON object is required");
         }
-        JsonNode node;
-        try (JsonParser parser = mapper.getFactory().createParser(body)) {
-            node = mapper.readTree(parser);
+        Object value;
+        try (JsonParser parser = factory.createParser(body)) {
+            // No token at all (a body of a byte-order mark only) is no object, as databind's readTree had it.
+            value = parser.nextToken() == null ? null : JsonTreeReader.readValue(parser);
+            // Exactly one value: anything after it, even another well-formed value, makes the body unreadable.
             if (parser.nextToken() != null) {
-                throw new BadRequestException(400, "Malformed request", "body", "must contain exactly one JSON value");
+                throw new BadRequestException(400, "Malformed request", "body", "is not valid JSON");
             }
         } catch (JsonProcessingException | NumberFormatException | ArithmeticException e) {
             // Numbers are read as exact decimals: one whose exponent no decimal can hold (1.5e4004111111111111111)
             // is refused like any other unreadable JSON, never a 500.
             throw new BadRequestException(400, "Malformed request", "body", "is not valid JSON");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new BadRequestException(400, "Malformed request", "body", "could not be read");
         }
-        if (node == null || !node.isObject()) {
+        if (!(value instanceof JsonObject object)) {
             throw new BadRequestException(400, "Malformed request", "body", "must be a JSON object");
         }
-        rejectPan(node, "");
-        return (ObjectNode) node;
+        rejectPan(object, "");
+        return object;
     }
 
     /** Any key or value anywhere in the body that looks like a card number fails the whole request. */
-    private static void rejectPan(JsonNode node, String path) {
-        if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+    private static void rejectPan(Object node, String path) {
+        if (node instanceof JsonObject object) {
+            for (Map.Entry<String, Object> e : object.members()) {
                 String field = path.isEmpty() ? shown(e.getKey()) : path + "." + shown(e.getKey());
                 if (PanDetector.containsPan(e.getKey())) {
                     throw panError(path.isEmpty() ? "body" : path);
                 }
                 rejectPan(e.getValue(), field);
             }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                rejectPan(node.get(i), path + "[" + i + "]");
+        } else if (node instanceof JsonArray array) {
+            for (int i = 0; i < array.size(); i++) {
+                rejectPan(array.get(i), path + "[" + i + "]");
             }
-        } else if ((node.isTextual() || node.isNumber()) && PanDetector.containsPan(node.asText())) {
+        } else if ((node instanceof String || node instanceof Number) && PanDetector.containsPan(node.toString())) {
+            // A number as its text, as the databind tree spelled it: 4242424242424242.0 is 4242424242424242.
             throw panError(path);
         }
     }
@@ -112,7 +110,7 @@ public final class JsonCodec {
      * The create command, checked once: JSON types here, every business rule in {@link CreatePaymentCommand#of};
      * all problems are reported together, one per field.
      */
-    public CreatePaymentCommand createCommand(ObjectNode body) {
+    public CreatePaymentCommand createCommand(JsonObject body) {
         List<FieldError> errors = new ArrayList<>();
         unknownFields(body, CREATE_FIELDS, errors);
         Long amount = integer(body, "amount", errors);
@@ -120,27 +118,27 @@ public final class JsonCodec {
         String method = string(body, "paymentMethod", false, errors);
         String description = string(body, "description", false, errors);
         Map<String, String> metadata = new LinkedHashMap<>();
-        JsonNode meta = body.get("metadata");
-        if (meta != null && !meta.isNull()) {
-            if (!meta.isObject()) {
+        Object meta = body.get("metadata");
+        if (meta != null) {
+            if (!(meta instanceof JsonObject entries)) {
                 errors.add(new FieldError("metadata", "must be an object of string values"));
             } else {
-                meta.fields().forEachRemaining(e -> {
-                    if (!e.getValue().isTextual()) {
+                for (Map.Entry<String, Object> e : entries.members()) {
+                    if (!(e.getValue() instanceof String value)) {
                         errors.add(new FieldError("metadata", "values must be strings"));
                     } else {
-                        metadata.put(e.getKey(), e.getValue().textValue());
+                        metadata.put(e.getKey(), value);
                     }
-                });
+                }
             }
         }
         boolean capture = false;
-        JsonNode cap = body.get("capture");
-        if (cap != null && !cap.isNull()) {
-            if (!cap.isBoolean()) {
+        Object cap = body.get("capture");
+        if (cap != null) {
+            if (!(cap instanceof Boolean flag)) {
                 errors.add(new FieldError("capture", "must be true or false"));
             } else {
-                capture = cap.booleanValue();
+                capture = flag;
             }
         }
         try {
@@ -159,18 +157,18 @@ public final class JsonCodec {
     }
 
     /** A JSON integer that fits a long, or null (missing, or wrong type: then an error is recorded). */
-    private static Long integer(ObjectNode body, String field, List<FieldError> errors) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
+    private static Long integer(JsonObject body, String field, List<FieldError> errors) {
+        Object node = body.get(field);
+        if (node == null) {
             return null;
         }
-        if (!node.isNumber()) {
+        if (!(node instanceof Number number)) {
             errors.add(new FieldError(field, "must be an integer in minor units (a JSON number, not a string)"));
             return null;
         }
         // JSON Schema's integer: 2500.0 and 2.5e3 are the integer 2500. Floats are read as exact decimals (see
-        // USE_BIG_DECIMAL_FOR_FLOATS), so no precision is lost on the way; real fractions are refused.
-        java.math.BigDecimal exact = node.decimalValue();
+        // JsonTreeReader), so no precision is lost on the way; real fractions are refused.
+        BigDecimal exact = decimal(number);
         if (exact.signum() != 0 && exact.stripTrailingZeros().scale() > 0) {
             errors.add(new FieldError(field, "must be an integer in minor units, not a fraction"));
             return null;
@@ -183,8 +181,15 @@ public final class JsonCodec {
         }
     }
 
+    private static BigDecimal decimal(Number number) {
+        if (number instanceof BigDecimal d) {
+            return d;
+        }
+        return number instanceof BigInteger i ? new BigDecimal(i) : BigDecimal.valueOf(number.longValue());
+    }
+
     /** {@code {"amount": n}} with the amount optional (capture) or required (refund). */
-    public Long amountOnly(ObjectNode body, boolean required) {
+    public Long amountOnly(JsonObject body, boolean required) {
         List<FieldError> errors = new ArrayList<>();
         unknownFields(body, Set.of("amount"), errors);
         Long amount = body.has("amount") || required ? amount(body, "amount", required, errors) : null;
@@ -194,7 +199,7 @@ public final class JsonCodec {
         return amount;
     }
 
-    public void emptyObject(ObjectNode body) {
+    public void emptyObject(JsonObject body) {
         List<FieldError> errors = new ArrayList<>();
         unknownFields(body, Set.of(), errors);
         if (!errors.isEmpty()) {
@@ -203,21 +208,16 @@ public final class JsonCodec {
     }
 
     /** Same request ⇒ same text: keys sorted, whitespace dropped. Used for idempotency fingerprints. */
-    public String canonical(JsonNode node) {
-        try {
-            Object plain = canonical.treeToValue(node, Object.class);
-            return canonical.writeValueAsString(plain);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a parsed tree always serializes", e);
-        }
+    public String canonical(JsonObject node) {
+        return write(node, true);
     }
 
-    private static void unknownFields(ObjectNode body, Set<String> allowed, List<FieldError> errors) {
-        body.fieldNames().forEachRemaining(name -> {
+    private static void unknownFields(JsonObject body, Set<String> allowed, List<FieldError> errors) {
+        for (String name : body.names()) {
             if (!allowed.contains(name)) {
                 errors.add(new FieldError(shown(name), "is not a known field"));
             }
-        });
+        }
     }
 
     /**
@@ -229,9 +229,8 @@ public final class JsonCodec {
         return plain && !PanDetector.containsPan(name) && !PaymentMethodToken.appearsIn(name) ? name : "(a field)";
     }
 
-    private static long amount(ObjectNode body, String field, boolean required, List<FieldError> errors) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
+    private static long amount(JsonObject body, String field, boolean required, List<FieldError> errors) {
+        if (body.get(field) == null) {
             if (required) {
                 errors.add(new FieldError(field, "is required"));
             }
@@ -252,19 +251,19 @@ public final class JsonCodec {
         return 0;
     }
 
-    private static String string(ObjectNode body, String field, boolean required, List<FieldError> errors) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
+    private static String string(JsonObject body, String field, boolean required, List<FieldError> errors) {
+        Object node = body.get(field);
+        if (node == null) {
             if (required) {
                 errors.add(new FieldError(field, "is required"));
             }
             return null;
         }
-        if (!node.isTextual()) {
+        if (!(node instanceof String text)) {
             errors.add(new FieldError(field, "must be a string"));
             return null;
         }
-        return node.textValue();
+        return text;
     }
 
     private static List<FieldError> dedupe(List<FieldError> errors) {
@@ -273,8 +272,8 @@ public final class JsonCodec {
 
     // ---- output ------------------------------------------------------------------------------------------
 
-    public ObjectNode payment(Payment p) {
-        ObjectNode n = mapper.createObjectNode();
+    public JsonObject payment(Payment p) {
+        JsonObject n = new JsonObject();
         n.put("id", p.id());
         n.put("status", p.status().name());
         n.put("amount", p.amount());
@@ -287,7 +286,7 @@ public final class JsonCodec {
         if (p.description() != null) {
             n.put("description", p.description());
         }
-        ObjectNode meta = n.putObject("metadata");
+        JsonObject meta = n.putObject("metadata");
         p.metadata().forEach(meta::put);
         if (p.pending() != null) {
             n.put("pendingOperation", p.pending().operation().name());
@@ -298,13 +297,13 @@ public final class JsonCodec {
         if (p.failureReason() != null) {
             n.put("failureReason", p.failureReason());
         }
-        ArrayNode refunds = n.putArray("refunds");
+        JsonArray refunds = n.putArray("refunds");
         for (Refund r : p.refunds()) {
             refunds.add(refund(r));
         }
-        ArrayNode history = n.putArray("history");
+        JsonArray history = n.putArray("history");
         for (Transition t : p.history()) {
-            ObjectNode h = history.addObject();
+            JsonObject h = history.addObject();
             if (t.from() != null) {
                 h.put("from", t.from().name());
             }
@@ -320,8 +319,8 @@ public final class JsonCodec {
         return n;
     }
 
-    public ObjectNode refund(Refund r) {
-        ObjectNode n = mapper.createObjectNode();
+    public JsonObject refund(Refund r) {
+        JsonObject n = new JsonObject();
         n.put("id", r.id());
         n.put("amount", r.amount());
         n.put("status", r.status().name());
@@ -332,11 +331,18 @@ public final class JsonCodec {
         return n;
     }
 
-    public String write(JsonNode node) {
-        try {
-            return mapper.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree always serializes", e);
+    /** The object as compact JSON, members in order. */
+    public String write(JsonObject node) {
+        return write(node, false);
+    }
+
+    private String write(JsonObject node, boolean sortKeys) {
+        StringWriter out = new StringWriter(256);
+        try (JsonGenerator g = factory.createGenerator(out)) {
+            node.writeTo(g, sortKeys);
+        } catch (IOException e) {
+            throw new IllegalStateException("writing to a string cannot fail", e);
         }
+        return out.toString();
     }
 }

@@ -4,6 +4,8 @@ import com.acme.payments.api.http.ApiRequest;
 import com.acme.payments.api.http.ApiResponse;
 
 import com.acme.payments.api.idempotency.Idempotency;
+import com.acme.payments.api.json.JsonArray;
+import com.acme.payments.api.json.JsonObject;
 import com.acme.payments.domain.Payment;
 import com.acme.payments.domain.RefundStatus;
 import com.acme.payments.logging.StructuredLog;
@@ -12,8 +14,6 @@ import com.acme.payments.port.IdGenerator.RequestScope;
 import com.acme.payments.port.PaymentStore;
 import com.acme.payments.service.CreatePaymentCommand;
 import com.acme.payments.service.PaymentService;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -37,7 +37,7 @@ public final class PaymentApi {
     private final JsonCodec json;
     private final ErrorMapper errors;
     private final String merchantClaim;
-    private final Supplier<ObjectNode> health;
+    private final Supplier<JsonObject> health;
     private final WriteFenceGate writeFence;
 
     /**
@@ -47,7 +47,7 @@ public final class PaymentApi {
      * @param writeFence whether this region takes writes (issue 12)
      */
     public PaymentApi(PaymentService payments, Idempotency idempotency, IdGenerator ids, JsonCodec json,
-                      String merchantClaim, Supplier<ObjectNode> health, WriteFenceGate writeFence) {
+                      String merchantClaim, Supplier<JsonObject> health, WriteFenceGate writeFence) {
         this.payments = payments;
         this.idempotency = idempotency;
         this.ids = ids;
@@ -85,9 +85,9 @@ public final class PaymentApi {
 
     private ApiResponse dispatch(Route route, String paymentId, ApiRequest request) {
         if (!route.authenticated()) {
-            ObjectNode report = health.get();
+            JsonObject report = health.get();
             // Health tells the truth (issue 12): unreachable config or table, or no active-region record, is a 503.
-            return json("ok".equals(report.path("status").asText()) ? 200 : 503, report);
+            return json("ok".equals(report.get("status")) ? 200 : 503, report);
         }
         String merchant = merchant(request);
         if (paymentId != null) {
@@ -120,7 +120,7 @@ public final class PaymentApi {
     // ---- routes -----------------------------------------------------------------------------------------------
 
     private ApiResponse create(ApiRequest request, String merchant) {
-        ObjectNode body = body(request, false);
+        JsonObject body = body(request, false);
         CreatePaymentCommand command = json.createCommand(body);
         String canonical = json.canonical(body);
         return idempotency.execute(request, merchant, canonical,
@@ -158,8 +158,8 @@ public final class PaymentApi {
             throw new BadRequestException(400, "Invalid request", "cursor", "is not a cursor issued for this listing");
         }
         PaymentStore.Page page = payments.list(merchant, limit, cursor);
-        ObjectNode n = json.mapper().createObjectNode();
-        ArrayNode items = n.putArray("items");
+        JsonObject n = new JsonObject();
+        JsonArray items = n.putArray("items");
         page.items().forEach(p -> items.add(json.payment(p)));
         if (page.nextCursor() != null) {
             n.put("nextCursor", page.nextCursor());
@@ -170,7 +170,7 @@ public final class PaymentApi {
     }
 
     private ApiResponse capture(ApiRequest request, String merchant, String id) {
-        ObjectNode body = body(request, true);
+        JsonObject body = body(request, true);
         Long amount = json.amountOnly(body, false);
         String canonical = json.canonical(body);
         return idempotency.execute(request, merchant, canonical,
@@ -181,7 +181,7 @@ public final class PaymentApi {
     }
 
     private ApiResponse cancel(ApiRequest request, String merchant, String id) {
-        ObjectNode body = body(request, true);
+        JsonObject body = body(request, true);
         json.emptyObject(body);
         String canonical = json.canonical(body);
         return idempotency.execute(request, merchant, canonical,
@@ -192,13 +192,13 @@ public final class PaymentApi {
     }
 
     private ApiResponse refund(ApiRequest request, String merchant, String id) {
-        ObjectNode body = body(request, false);
+        JsonObject body = body(request, false);
         long amount = json.amountOnly(body, true);
         String canonical = json.canonical(body);
         return idempotency.execute(request, merchant, canonical,
                 () -> ids.refundId(scope(request, merchant, canonical)), refundId -> {
             PaymentService.RefundOutcome outcome = payments.refund(merchant, id, refundId, amount);
-            ObjectNode n = json.refund(outcome.refund());
+            JsonObject n = json.refund(outcome.refund());
             n.put("paymentId", id);
             n.set("payment", json.payment(outcome.payment()));
             int status = outcome.refund().status() == RefundStatus.PENDING ? 202 : 201;
@@ -223,7 +223,7 @@ public final class PaymentApi {
         return merchant;
     }
 
-    private ObjectNode body(ApiRequest request, boolean optional) {
+    private JsonObject body(ApiRequest request, boolean optional) {
         String body = request.body();
         if (body != null && body.getBytes(StandardCharsets.UTF_8).length > JsonCodec.MAX_BODY_BYTES) {
             throw new BadRequestException(413, "Payload too large", "body",
@@ -248,7 +248,7 @@ public final class PaymentApi {
         return type.equals("application/json") || type.endsWith("+json");
     }
 
-    private ApiResponse json(int status, ObjectNode body) {
+    private ApiResponse json(int status, JsonObject body) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
         headers.put("Cache-Control", "no-store");

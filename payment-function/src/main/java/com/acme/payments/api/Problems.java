@@ -3,8 +3,8 @@ package com.acme.payments.api;
 import com.acme.payments.api.http.ApiResponse;
 
 import com.acme.payments.domain.FieldError;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.acme.payments.api.json.JsonArray;
+import com.acme.payments.api.json.JsonObject;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +21,8 @@ public final class Problems {
     }
 
     ApiResponse problem(int status, String slug, String title, String detail, String instance,
-                        Consumer<ObjectNode> extensions) {
-        ObjectNode n = json.mapper().createObjectNode();
+                        Consumer<JsonObject> extensions) {
+        JsonObject n = new JsonObject();
         n.put("type", TYPE_BASE + slug);
         n.put("title", title);
         n.put("status", status);
@@ -44,7 +44,7 @@ public final class Problems {
     ApiResponse validation(int status, String title, List<FieldError> errors, String instance) {
         return problem(status, status == 413 ? "payload-too-large" : "validation-error", title,
                 "The request has " + errors.size() + " problem(s); see errors.", instance, n -> {
-                    ArrayNode list = n.putArray("errors");
+                    JsonArray list = n.putArray("errors");
                     for (FieldError e : errors) {
                         list.addObject().put("field", e.field()).put("detail", e.detail());
                     }

@@ -11,6 +11,7 @@ import com.acme.payments.adapter.ssm.SsmConfigSource;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.api.WriteFenceGate;
+import com.acme.payments.api.json.JsonObject;
 import com.acme.payments.config.CachedConfig;
 import com.acme.payments.port.PaymentProcessor;
 import com.acme.payments.api.idempotency.Idempotency;
@@ -19,7 +20,6 @@ import com.acme.payments.service.HealthCheck;
 import com.acme.payments.service.PaymentService;
 import com.acme.payments.service.Reconciler;
 import com.acme.payments.service.WriteFence;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -148,8 +148,8 @@ public final class FunctionWiring {
      * values. Status {@code ok} only when both answered and an active-region record exists (the API answers 503
      * otherwise). Bounded by {@link #HEALTH_BUDGET}: its SDK clients have short timeouts and no retries.
      */
-    ObjectNode health() {
-        return HealthResponse.json(healthCheck().run(), regionRole, version(), json.mapper());
+    JsonObject health() {
+        return HealthResponse.json(healthCheck().run(), regionRole, version());
     }
 
     /**

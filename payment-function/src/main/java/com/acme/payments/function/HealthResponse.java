@@ -1,9 +1,8 @@
 package com.acme.payments.function;
 
+import com.acme.payments.api.json.JsonObject;
 import com.acme.payments.port.ActiveRegion;
 import com.acme.payments.service.HealthCheck;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.Locale;
 
@@ -15,8 +14,8 @@ public final class HealthResponse {
     private HealthResponse() {
     }
 
-    public static ObjectNode json(HealthCheck.Report report, String regionRole, String version, ObjectMapper mapper) {
-        ObjectNode n = mapper.createObjectNode();
+    public static JsonObject json(HealthCheck.Report report, String regionRole, String version) {
+        JsonObject n = new JsonObject();
         n.put("status", report.healthy() ? "ok" : "degraded");
         n.put("region", report.region());
         n.put("regionRole", regionRole);
@@ -24,7 +23,7 @@ public final class HealthResponse {
         HealthCheck.FenceView fence = report.fence();
         n.put("activeRegion", fence.record().map(ActiveRegion::region).orElse(null));
         n.put("writable", report.writable());
-        ObjectNode f = n.putObject("fence").put("state", fence.state().name().toLowerCase(Locale.ROOT));
+        JsonObject f = n.putObject("fence").put("state", fence.state().name().toLowerCase(Locale.ROOT));
         fence.record().ifPresent(r -> {
             f.put("epoch", r.epoch());
             f.put("changedAt", r.changedAt().toString());
@@ -33,7 +32,7 @@ public final class HealthResponse {
             }
         });
         report.probes().forEach((name, r) -> {
-            ObjectNode p = n.putObject(name).put("reachable", r.reachable()).put("latencyMs", r.millis());
+            JsonObject p = n.putObject(name).put("reachable", r.reachable()).put("latencyMs", r.millis());
             if (r.failure() != null) {
                 p.put("failure", r.failure());
             }

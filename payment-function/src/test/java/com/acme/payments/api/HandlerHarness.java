@@ -79,7 +79,7 @@ public final class HandlerHarness {
         })), activeRegion, "us-east-1", Duration.ofMillis(900), Runnable::run, System::nanoTime);
         // The production ids: derived from the request, so they are deterministic here too.
         PaymentApi api = new PaymentApi(service, idempotency, new RequestDerivedIdGenerator(), json, "merchant_id",
-                () -> HealthResponse.json(health.run(), "primary", "dev", JSON), new WriteFenceGate(fence, () -> peered,
+                () -> HealthResponse.json(health.run(), "primary", "dev"), new WriteFenceGate(fence, () -> peered,
                 json));
         this.handler = new PaymentHandler(api);
     }

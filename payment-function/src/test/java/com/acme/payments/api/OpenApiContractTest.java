@@ -409,10 +409,20 @@ class OpenApiContractTest {
                 3, "us-east-1");
         JsonCodec codec = new JsonCodec();
 
-        assertThat(fieldNames(codec.payment(everyField))).isEqualTo(schemaProperties("Payment"));
-        assertThat(fieldNames(codec.refund(refund))).isEqualTo(schemaProperties("Refund"));
-        assertThat(fieldNames(codec.payment(everyField).get("history").get(0)))
+        JsonNode payment = written(codec, codec.payment(everyField));
+        assertThat(fieldNames(payment)).isEqualTo(schemaProperties("Payment"));
+        assertThat(fieldNames(written(codec, codec.refund(refund)))).isEqualTo(schemaProperties("Refund"));
+        assertThat(fieldNames(payment.get("history").get(0)))
                 .isEqualTo(schemaProperties("Transition"));
+    }
+
+    /** What the codec puts on the wire, read back as a tree. */
+    private static JsonNode written(JsonCodec codec, com.acme.payments.api.json.JsonObject object) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(codec.write(object));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static Set<String> fieldNames(JsonNode node) {

@@ -4,6 +4,7 @@ import com.acme.payments.api.HandlerHarness;
 import com.acme.payments.api.JsonCodec;
 import com.acme.payments.api.PaymentApi;
 import com.acme.payments.api.idempotency.Idempotency;
+import com.acme.payments.api.json.JsonObject;
 import com.acme.payments.config.AppConfig;
 import com.acme.payments.config.CachedConfig;
 import com.acme.payments.domain.Payment;
@@ -18,7 +19,6 @@ import com.acme.payments.testsupport.FakeProcessor;
 import com.acme.payments.testsupport.InMemoryIdempotencyStore;
 import com.acme.payments.testsupport.InMemoryPaymentStore;
 import com.acme.payments.testsupport.MutableClock;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -105,7 +105,7 @@ class SnapStartPrimingTest {
         PaymentApi api = new PaymentApi(service, new Idempotency(keys, clock, Idempotency.LOCK), countingIds, json,
                 merchantClaim, () -> {
                     config.get();
-                    return JsonNodeFactory.instance.objectNode().put("status", "ok");
+                    return new JsonObject().put("status", "ok");
                 }, new WriteFenceGate(fence, config, json));
         return new SnapStartPriming(api, json, config, fence);
     }

@@ -57,7 +57,7 @@ final class HistoryWorld {
         this.service = new PaymentService(store, processor, config::get, clock, "us-east-1", attempt -> { });
         this.reconciler = new Reconciler(store, service, clock);
         this.api = new PaymentApi(service, new Idempotency(keys, clock, Idempotency.LOCK), new SequentialIds(),
-                new JsonCodec(), "merchant_id", () -> JSON.createObjectNode().put("status", "ok"),
+                new JsonCodec(), "merchant_id", () -> new com.acme.payments.api.json.JsonObject().put("status", "ok"),
                 HandlerHarness.activeRegionFence(new JsonCodec()));
     }
 

@@ -75,7 +75,7 @@ final class History {
         PaymentService service = new PaymentService(store, processor, () -> config, sim.clock, "us-east-1",
                 attempt -> sim.sleep(Duration.ofMillis(1 + sim.rng.nextInt(50))));
         this.api = new PaymentApi(service, new Idempotency(idempotencyStore, sim.clock, Idempotency.LOCK),
-                new SequentialIds(), CODEC, "merchant_id", () -> JSON.createObjectNode().put("status", "ok"),
+                new SequentialIds(), CODEC, "merchant_id", () -> new com.acme.payments.api.json.JsonObject().put("status", "ok"),
                 HandlerHarness.activeRegionFence(CODEC));
         this.reconciler = new Reconciler(store, service, sim.clock);
     }

@@ -3,6 +3,7 @@ package com.acme.payments.bench;
 import com.acme.payments.bench.ColdPath.Run;
 import com.acme.payments.bench.ColdPath.Variant;
 import com.acme.payments.bench.Throughput.WrkRun;
+import com.acme.payments.local.RuntimeInterfaceEmulator;
 import com.acme.payments.local.StubProcessor;
 import software.amazon.awssdk.services.ssm.model.ParameterType;
 
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -70,13 +72,15 @@ public final class Bench {
         }
         if (phases.contains("cold")) {
             log("== cold path (%s rounds, interleaved)", a.get("--cold-runs"));
-            List<Run> runs = cold(java, endpoint, env, functionJar, baselineJar, childJar,
+            List<Run> runs = cold(java, endpoint, env, functionJar, baselineJar, childJar, runtimeClasspath,
                     Integer.parseInt(a.get("--cold-runs")), a.get("--child-cpus"), out);
             writeCsv(out.resolve("cold-runs.csv"),
-                    "variant,round,init_ms,probe_ms,first_invoke_ms,init_plus_first_ms,exit_ms,classes_init,classes_end,hwm_kb,rss_kb",
-                    runs.stream().map(r -> String.format(Locale.ROOT, "%s,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%d,%d,%d,%d",
+                    "variant,round,init_ms,probe_ms,first_invoke_ms,init_plus_first_ms,exit_ms,classes_init,classes_end,"
+                            + "hwm_kb,rss_kb,runtime_ready_ms,lambda_init_ms",
+                    runs.stream().map(r -> String.format(Locale.ROOT, "%s,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%d,%d,%d,%d,%.2f,%.2f",
                             r.variant(), r.round(), r.initMs(), r.probeMs(), r.invokeMs(), r.totalMs(), r.exitMs(),
-                            r.classesInit(), r.classesEnd(), r.hwmKb(), r.rssKb())).toList());
+                            r.classesInit(), r.classesEnd(), r.hwmKb(), r.rssKb(), r.runtimeReadyMs(),
+                            r.lambdaInitMs())).toList());
             report.cold(runs, lastTrainings);
             report.classLoading(lastProfiles);
             report.phaseDone("cold");
@@ -132,9 +136,15 @@ public final class Bench {
     static final String BASELINE = "baseline";
     static final String PRIMED = "function";
     static final String UNPRIMED = "function-unprimed";
+    /** The same three programs as Lambda handlers under aws-lambda-rie + the Java runtime interface client. */
+    static final String RIE = "rie-";
+    static final String RIE_HELLO = RIE + HELLO;
+    static final String RIE_BASELINE = RIE + BASELINE;
+    static final String RIE_FUNCTION = RIE + "function";
 
     private static List<Run> cold(String java, String endpoint, Map<String, String> env, Path functionJar,
-                                  Path baselineJar, Path childJar, int rounds, String childCpus, Path out)
+                                  Path baselineJar, Path childJar, String runtimeClasspath, int rounds,
+                                  String childCpus, Path out)
             throws Exception {
         try (BenchDeployment deployment = new BenchDeployment(endpoint, "cold", "http://127.0.0.1:9");
              StubProcessor stub = new StubProcessor("127.0.0.1", 0, Set.of(deployment.apiKey))) {
@@ -147,7 +157,9 @@ public final class Bench {
             childEnv.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024");
             childEnv.put("AWS_EXECUTION_ENV", "AWS_Lambda_java25");
             childEnv.put("TZ", ":UTC");
-            ColdPath cold = new ColdPath(java, childCpus, childEnv, out);
+            Path repository = Path.of("").toAbsolutePath();
+            ColdPath cold = new ColdPath(java, childCpus, childEnv, out,
+                    RuntimeInterfaceEmulator.Layout.of(repository));
 
             String fn = functionJar + File.pathSeparator + childJar;
             String child = "com.acme.payments.bench.child.";
@@ -163,6 +175,27 @@ public final class Bench {
                 variants.add(new Variant(UNPRIMED + s, "our function, no priming", fn, child + "FunctionColdStart",
                         List.of("noprime"), aot));
             }
+            // Under the real runtime pieces. Task directories as Lambda builds them: the deployment package unzipped;
+            // the baseline and the floor get aws-lambda-java-events in lib/, as a SAM-built zip would carry it
+            // (our shaded jar has it inside). The event is the same create event, as API Gateway sends it (JSON).
+            Path eventsJar = Path.of(Arrays.stream(runtimeClasspath.split(File.pathSeparator))
+                    .filter(e -> e.contains("aws-lambda-java-events-")).findFirst().orElseThrow());
+            Path tasks = out.resolve("lambda-task");
+            String event = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                    .writeValueAsString(com.acme.payments.bench.child.FunctionColdStart.createEvent("@MERCHANT@",
+                            "@KEY@"));
+            variants.add(new Variant(RIE_HELLO, "RIE + runtime client + a handler that does nothing", "", "", List.of(),
+                    false, new ColdPath.Lambda(RuntimeInterfaceEmulator.taskDirectory(childJar,
+                    List.of(eventsJar), tasks), child + "HelloHandler::handleRequest", event)));
+            variants.add(new Variant(RIE_BASELINE, "RIE + runtime client + the baseline as a handler", "", "", List.of(),
+                    false, new ColdPath.Lambda(RuntimeInterfaceEmulator.taskDirectory(
+                    baselineJar, List.of(eventsJar), tasks), "com.acme.payments.bench.baseline.BaselineHandler::handleRequest",
+                    event)));
+            variants.add(new Variant(RIE_FUNCTION, "RIE + runtime client + payment-function.jar (on-demand: no priming)",
+                    "", "", List.of(), false, new ColdPath.Lambda(RuntimeInterfaceEmulator
+                    .taskDirectory(functionJar, List.of(), tasks), RuntimeInterfaceEmulator.PAYMENT_HANDLER,
+                    event)));
             for (Variant v : variants) {
                 if (v.aot()) {
                     cold.train(v);

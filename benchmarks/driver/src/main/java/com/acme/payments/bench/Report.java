@@ -114,8 +114,10 @@ final class Report {
             md.append("| ").append(v).append(" | ").append(stat(r, Run::initMs, "%.0f")).append(" | ")
                     .append(v.startsWith(Bench.HELLO) ? "—" : stat(r, Run::invokeMs, "%.0f")).append(" | ")
                     .append(stat(r, Run::totalMs, "%.0f")).append(" | ")
-                    .append(Stats.of(r.stream().map(Run::classesInit).toList()).range("%.0f")).append(" | ")
-                    .append(Stats.of(r.stream().map(Run::classesEnd).toList()).range("%.0f")).append(" | ")
+                    .append(v.startsWith(Bench.RIE) ? "—" : Stats.of(r.stream().map(Run::classesInit).toList()).range("%.0f"))
+                    .append(" | ")
+                    .append(v.startsWith(Bench.RIE) ? "—" : Stats.of(r.stream().map(Run::classesEnd).toList()).range("%.0f"))
+                    .append(" | ")
                     .append(Stats.of(r.stream().map(x -> x.hwmKb() / 1024.0).toList()).range("%.0f")).append(" |\n");
         }
         if (!aotTrainings.isEmpty()) {
@@ -142,7 +144,12 @@ final class Report {
         ratio(byVariant, Bench.HELLO + "+aot", Bench.HELLO, false);
         ratio(byVariant, Bench.PRIMED + "+aot", Bench.BASELINE + "+aot", true);
         ratio(byVariant, Bench.PRIMED + "+aot", Bench.PRIMED + "+aot", true);
+        ratio(byVariant, Bench.RIE_FUNCTION, Bench.RIE_BASELINE, true);
+        ratio(byVariant, Bench.RIE_FUNCTION, Bench.UNPRIMED, true);
+        ratio(byVariant, Bench.RIE_BASELINE, Bench.BASELINE, true);
+        ratio(byVariant, Bench.RIE_HELLO, Bench.HELLO, false);
         md.append('\n');
+        lambdaRuntime(byVariant);
 
         md.append("Priming, paired per round: primed − unprimed, ms, median (IQR; min–max):\n\n"
                 + "| JVM | Δ init | Δ first invoke | Δ init + first invoke |\n|---|---:|---:|---:|\n");
@@ -155,6 +162,44 @@ final class Report {
             md.append("| ").append(s.isEmpty() ? "default CDS" : "AOT cache").append(" | ")
                     .append(diff(p, u, Run::initMs)).append(" | ").append(diff(p, u, Run::invokeMs)).append(" | ")
                     .append(diff(p, u, Run::totalMs)).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    /**
+     * Under aws-lambda-rie + the Java runtime interface client: when the emulator accepted the invoke, what it reports
+     * as Init Duration, and how much of the cold path the runtime pieces add, paired per round against the same
+     * program run directly (rie-function against function-unprimed: an on-demand Lambda does not prime).
+     */
+    private void lambdaRuntime(Map<String, List<Run>> byVariant) {
+        List<String[]> pairs = List.of(new String[] {Bench.RIE_HELLO, Bench.HELLO},
+                new String[] {Bench.RIE_BASELINE, Bench.BASELINE}, new String[] {Bench.RIE_FUNCTION, Bench.UNPRIMED});
+        if (pairs.stream().noneMatch(p -> byVariant.containsKey(p[0]))) {
+            return;
+        }
+        md.append("Under aws-lambda-rie + the Java runtime interface client (ms, median (IQR)). *emulator ready* = process "
+                + "start → the emulator accepts the invoke; *Init Duration* = the emulator's INIT REPORT (runtime JVM "
+                + "started → its first `/next`), what Lambda bills as Init Duration; *added by the runtime pieces* = "
+                + "RIE variant − the same program started directly, paired per round (init + first invoke):\n\n"
+                + "| variant | emulator ready | Init Duration | first invoke (RTDONE) | init + first invoke "
+                + "| added by the runtime pieces | share of the RIE cold path |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String[] p : pairs) {
+            List<Run> r = byVariant.get(p[0]);
+            List<Run> direct = byVariant.get(p[1]);
+            if (r == null || direct == null) {
+                continue;
+            }
+            Map<Integer, Run> d = direct.stream().collect(Collectors.toMap(Run::round, x -> x));
+            double[] added = r.stream().filter(x -> d.containsKey(x.round()))
+                    .mapToDouble(x -> x.totalMs() - d.get(x.round()).totalMs()).toArray();
+            double[] share = r.stream().filter(x -> d.containsKey(x.round()))
+                    .mapToDouble(x -> (x.totalMs() - d.get(x.round()).totalMs()) / x.totalMs()).toArray();
+            Stats a = Stats.of(added);
+            Stats sh = Stats.of(share);
+            md.append(String.format(Locale.ROOT, "| %s (vs %s) | %s | %s | %s | %s | %+.0f (%+.0f…%+.0f) | %.0f %% (%.0f–%.0f %%) |%n",
+                    p[0], p[1], stat(r, Run::runtimeReadyMs, "%.0f"), stat(r, Run::lambdaInitMs, "%.0f"),
+                    stat(r, Run::invokeMs, "%.0f"), stat(r, Run::totalMs, "%.0f"), a.median(), a.p25(), a.p75(),
+                    100 * sh.median(), 100 * sh.p25(), 100 * sh.p75()));
         }
         md.append('\n');
     }
@@ -185,6 +230,17 @@ final class Report {
                         f.getOrDefault(g, 0), u == null ? "—" : Integer.toString(u.getOrDefault(g, 0)),
                         b.getOrDefault(g, 0), f.getOrDefault(g, 0) - b.getOrDefault(g, 0))));
         md.append('\n');
+        List<String> rie = List.of(Bench.RIE_HELLO, Bench.RIE_BASELINE, Bench.RIE_FUNCTION);
+        if (rie.stream().allMatch(profiles::containsKey)) {
+            md.append("Under aws-lambda-rie + the runtime interface client, classes loaded by the runtime JVM up to exit "
+                    + "(one untimed run each): ").append(rie.stream().map(v -> String.format(Locale.ROOT, "%s %,d", v,
+                            profiles.get(v).values().stream().mapToInt(Integer::intValue).sum())).collect(Collectors.joining(", ")))
+                    .append(". The runtime client's own classes (").append(String.format(Locale.ROOT, "%,d",
+                            profiles.get(Bench.RIE_HELLO).entrySet().stream().filter(e -> e.getKey().startsWith("lambda core"))
+                                    .mapToInt(Map.Entry::getValue).sum()))
+                    .append(" in `lambda core (…)` groups for rie-hello, its shaded Jackson included) are the same in "
+                            + "all three.\n\n");
+        }
     }
 
     private static List<String> order(Map<String, List<Run>> byVariant) {
@@ -194,6 +250,11 @@ final class Report {
                 if (byVariant.containsKey(v + s)) {
                     names.add(v + s);
                 }
+            }
+        }
+        for (String v : List.of(Bench.RIE_HELLO, Bench.RIE_BASELINE, Bench.RIE_FUNCTION)) {
+            if (byVariant.containsKey(v)) {
+                names.add(v);
             }
         }
         return names;

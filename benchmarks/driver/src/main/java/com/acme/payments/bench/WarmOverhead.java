@@ -236,13 +236,15 @@ final class WarmOverhead {
         claim.put("state", s("IN_PROGRESS"));
         claim.put("fingerprint", idempotencyTemplate.get("fingerprint"));
         claim.put("resourceId", s(paymentId));
+        String owner = "raw-" + key;
+        claim.put("owner", s(owner));
         claim.put("lockedUntil", n(now.getEpochSecond() + 60));
         claim.put("expiresAt", n(now.getEpochSecond() + 86_400));
         // 1. DynamoDbIdempotencyStore.claim
         dynamoDb.putItem(b -> b.tableName(table).item(claim)
-                .conditionExpression("attribute_not_exists(pk) OR #exp < :now")
-                .expressionAttributeNames(Map.of("#exp", "expiresAt"))
-                .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()))));
+                .conditionExpression("attribute_not_exists(pk) OR (#exp < :now AND #st = :completed)")
+                .expressionAttributeNames(Map.of("#exp", "expiresAt", "#st", "state"))
+                .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()), ":completed", s("COMPLETED"))));
         // 2. PaymentService.create -> store.find
         Map<String, AttributeValue> key2 = paymentKey(paymentId);
         dynamoDb.getItem(b -> b.tableName(table).consistentRead(true).key(key2));
@@ -276,11 +278,12 @@ final class WarmOverhead {
                 .expressionAttributeValues(Map.of(":expected", n(version))));
         // 7. DynamoDbIdempotencyStore.complete
         dynamoDb.updateItem(b -> b.tableName(table).key(claimKey)
-                .updateExpression("SET #st = :completed, statusCode = :code, body = :body, headers = :headers")
-                .conditionExpression("attribute_exists(pk)")
-                .expressionAttributeNames(Map.of("#st", "state"))
-                .expressionAttributeValues(Map.of(":completed", s("COMPLETED"), ":code", n(201),
-                        ":body", idempotencyTemplate.get("body"), ":headers", idempotencyTemplate.get("headers"))));
+                .updateExpression("SET #st = :completed, outcome = :outcome")
+                .conditionExpression("#st = :inprogress AND #owner = :owner")
+                .expressionAttributeNames(Map.of("#st", "state", "#owner", "owner"))
+                .expressionAttributeValues(Map.of(":completed", s("COMPLETED"),
+                        ":outcome", idempotencyTemplate.get("outcome"), ":inprogress", s("IN_PROGRESS"),
+                        ":owner", s(owner))));
         return paymentId;
     }
 

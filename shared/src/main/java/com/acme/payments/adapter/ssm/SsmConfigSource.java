@@ -3,14 +3,16 @@ package com.acme.payments.adapter.ssm;
 import com.acme.payments.config.AppConfig;
 import com.acme.payments.config.ConfigException;
 import com.acme.payments.config.ConfigSource;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathRequest;
 import software.amazon.awssdk.services.ssm.model.Parameter;
 
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -24,11 +26,9 @@ import java.util.regex.Pattern;
  */
 public final class SsmConfigSource implements ConfigSource {
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
-    /** Strict: a limit of 1000.5 or "1000" is a configuration error, not 1000. */
-    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
-            .disable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            .withCoercionConfigDefaults(c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.String,
-                    com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
+    /** Streaming jackson-core (no data binding on the cold path); a currency listed twice has no one limit. */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     private final SsmClient ssm;
@@ -103,12 +103,7 @@ public final class SsmConfigSource implements ConfigSource {
     }
 
     private Map<String, Long> currencyLimits(String json) {
-        Map<String, Long> limits;
-        try {
-            limits = JSON.readValue(json, new TypeReference<LinkedHashMap<String, Long>>() { });
-        } catch (JsonProcessingException e) {
-            throw new ConfigException("parameter " + path + "currency-limits is not a JSON object of integers", e);
-        }
+        Map<String, Long> limits = parseLimits(json);
         if (limits == null || limits.isEmpty()) {
             throw new ConfigException("parameter " + path + "currency-limits lists no currency");
         }
@@ -118,5 +113,43 @@ public final class SsmConfigSource implements ConfigSource {
             }
         }
         return limits;
+    }
+
+    /**
+     * Strict: one JSON object whose values are JSON integers that fit a long, or JSON null (refused as an invalid
+     * entry below); {@code null} for the literal {@code null}. A limit of 1000.5 or "1000" is a configuration error,
+     * not 1000; so are duplicate currencies and anything after the object.
+     */
+    private Map<String, Long> parseLimits(String json) {
+        try (JsonParser p = JSON.createParser(json)) {
+            JsonToken first = p.nextToken();
+            Map<String, Long> limits = null;
+            if (first == JsonToken.START_OBJECT) {
+                limits = new LinkedHashMap<>();
+                String currency;
+                while ((currency = p.nextFieldName()) != null) {
+                    JsonToken value = p.nextToken();
+                    if (value == JsonToken.VALUE_NULL) {
+                        limits.put(currency, null);
+                    } else if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                        limits.put(currency, p.getLongValue());
+                    } else {
+                        throw notObjectOfIntegers(null);
+                    }
+                }
+            } else if (first != JsonToken.VALUE_NULL) {
+                throw notObjectOfIntegers(null);
+            }
+            if (p.nextToken() != null) {
+                throw notObjectOfIntegers(null);
+            }
+            return limits;
+        } catch (IOException e) {
+            throw notObjectOfIntegers(e);
+        }
+    }
+
+    private ConfigException notObjectOfIntegers(Exception cause) {
+        return new ConfigException("parameter " + path + "currency-limits is not a JSON object of integers", cause);
     }
 }

@@ -104,7 +104,8 @@ class SsmConfigSourceTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"{\"USD\":", "[1,2]", "\"USD\"", "{\"USD\":\"lots\"}", "{\"USD\":99999999999999999999}", "null",
-            "{\"USD\":1000.5}", "{\"USD\":\"1000\"}"})
+            "{\"USD\":1000.5}", "{\"USD\":\"1000\"}", "{\"USD\":1000,\"USD\":5}", "{\"USD\":1000} x",
+            "{\"USD\":true}", "{\"USD\":{}}", "{\"USD\":[1]}", "{\"USD\":1e3}", ""})
     void parse_currencyLimitsThatAreNotAJsonObjectOfIntegers_areRejected(String json) {
         Map<String, String> values = valid();
         values.put("currency-limits", json);

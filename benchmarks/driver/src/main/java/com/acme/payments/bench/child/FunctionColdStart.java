@@ -45,7 +45,7 @@ public final class FunctionColdStart {
     }
 
     /** The event API Gateway (HTTP API, payload 2.0) sends for {@code POST /payments} after JWT authorization. */
-    static APIGatewayV2HTTPEvent createEvent(String merchant, String idempotencyKey) {
+    public static APIGatewayV2HTTPEvent createEvent(String merchant, String idempotencyKey) {
         String body = "{\"amount\":2500,\"currency\":\"USD\",\"paymentMethod\":\"tok_visa_4242\","
                 + "\"description\":\"cold-path benchmark\",\"metadata\":{\"order\":\"1001\"}}";
         long now = System.currentTimeMillis();
