@@ -237,6 +237,35 @@ class LocalLoopIT {
     }
 
     /**
+     * {@code make invoke EVENT=events/create.json}: the Docker-free {@code sam local invoke} runs the shaded jar in a
+     * fresh process under aws-lambda-rie + the Java runtime interface client, with the deployed function's
+     * environment, and answers the sample event's create.
+     */
+    @Test
+    @Order(2)
+    void makeInvoke_runsTheSampleEventUnderTheRuntimeInterfaceEmulatorAndClient() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("make", "-s", "invoke", "EVENT=events/create.json")
+                .directory(root.toFile());
+        pb.environment().put("EMULATOR_PORT", Integer.toString(EMULATOR));
+        pb.environment().remove("AWS_ENDPOINT_URL");
+        Path stderr = Files.createTempFile("make-invoke", ".err");
+        pb.redirectError(stderr.toFile());
+        Process p = pb.start();
+        String stdout = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String log = Files.readString(stderr);
+        assertThat(p.exitValue()).as(stdout + log).isZero();
+        JsonNode response = JSON.readTree(stdout.substring(stdout.indexOf('{')));
+        assertThat(response.get("statusCode").asInt()).as(stdout).isEqualTo(201);
+        assertThat(JSON.readTree(response.get("body").asText()).get("status").asText()).isEqualTo("AUTHORIZED");
+        assertThat(log).as("the RIE exec'd the runtime client's bootstrap and ran an on-demand init")
+                .contains("exec '" + root.resolve("local-runtime/lambda/bootstrap") + "'")
+                .contains("handler=" + RuntimeInterfaceEmulator.PAYMENT_HANDLER)
+                .contains("INIT START(type: on-demand, phase: init)")
+                .contains("START RequestId: ");
+    }
+
+    /**
      * Issue 12's drill, with its figures printed: an outage of us-east-1 under client traffic, an emergency
      * failover, us-east-1's return and a planned failback that is SIGKILLed once and run again. Nothing may be lost
      * or charged twice, and no request sent to both regions at once may be executed in both.
