@@ -47,10 +47,21 @@ echo "$JAVA25" > "$TOOLS/java-home"
 
 # --- Python tools, one venv each -----------------------------------------------------------
 PYTHON="${PYTHON:-python3}"
+# A venv's scripts carry the absolute path of its interpreter in their first line. Made through the
+# physical path (.tools may be a symlink shared by several checkouts), and reinstalled when that
+# interpreter is gone or is another venv's (the checkout or the venv was moved): an entry point such
+# as .tools/bin/st would otherwise fail with "cannot execute: required file not found".
+venv_usable() { # venv
+  local interpreter
+  interpreter="$(head -n1 "$1/bin/pip" 2>/dev/null)"; interpreter="${interpreter#\#!}"
+  [[ -x $interpreter && "$(cd "$(dirname "$interpreter")/.." 2>/dev/null && pwd -P)" == "$(cd "$1" && pwd -P)" ]]
+}
 install_tool() { # name spec... ; stamp = the pinned spec, so a pin change reinstalls
   local name="$1"; shift
-  local venv="$TOOLS/venvs/$name" stamp="$TOOLS/venvs/$name.stamp" want="$*"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]]; then
+  mkdir -p "$TOOLS/venvs"
+  local venv; venv="$(cd "$TOOLS/venvs" && pwd -P)/$name"
+  local stamp="$TOOLS/venvs/$name.stamp" want="$*"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]] && venv_usable "$venv"; then
     return 0
   fi
   log "installing $name ($want)"
@@ -59,8 +70,8 @@ install_tool() { # name spec... ; stamp = the pinned spec, so a pin change reins
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
   echo "$want" > "$stamp"
 }
-link() { # venv executable -> .tools/bin
-  ln -sf "$TOOLS/venvs/$1/bin/$2" "$BIN/$2"
+link() { # venv executable -> .tools/bin (by the physical path, like the venvs)
+  ln -sf "$(cd "$TOOLS/venvs" && pwd -P)/$1/bin/$2" "$BIN/$2"
 }
 
 install_tool sam "aws-sam-cli==$SAM_CLI_VERSION" &
