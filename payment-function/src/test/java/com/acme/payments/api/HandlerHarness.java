@@ -1,5 +1,7 @@
 package com.acme.payments.api;
 
+import static com.acme.payments.testsupport.Probes.probe;
+
 import com.acme.payments.adapter.id.RequestDerivedIdGenerator;
 import com.acme.payments.api.idempotency.Idempotency;
 import com.acme.payments.config.AppConfig;
@@ -96,20 +98,6 @@ public final class HandlerHarness {
     public static WriteFenceGate activeRegionFence(JsonCodec json) {
         return new WriteFenceGate(new WriteFence(new InMemoryActiveRegionSource("us-east-1"), "us-east-1",
                 Duration.ZERO), HandlerHarness::config, json);
-    }
-
-    private static HealthProbe probe(String name, Runnable check) {
-        return new HealthProbe() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public void check() {
-                check.run();
-            }
-        };
     }
 
     /** A fresh, valid Idempotency-Key. */

@@ -9,26 +9,13 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import static com.acme.payments.testsupport.Probes.probe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class HealthCheckTest {
     private static final Duration BUDGET = Duration.ofMillis(300);
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final InMemoryActiveRegionSource record = new InMemoryActiveRegionSource("us-east-1");
-
-    private static HealthProbe probe(String name, Runnable check) {
-        return new HealthProbe() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public void check() {
-                check.run();
-            }
-        };
-    }
 
     private static void hang() {
         try {
